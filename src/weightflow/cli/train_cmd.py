@@ -1,0 +1,60 @@
+"""``weightflow train``: train one model and write its run directory."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .options import build_model, load_dataset, model_options
+
+
+@click.command("train")
+@model_options
+@click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop.")
+@click.option("--lr", default=1e-3, show_default=True, type=float, help="Learning rate.")
+@click.option("--momentum", default=None, type=float, help="Momentum for sgd / rmsprop.")
+@click.option("--nesterov", is_flag=True, help="Nesterov momentum for sgd.")
+@click.option("--steps", default=None, type=int, help="Optimizer steps [default: 1000].")
+@click.option("--epochs", default=None, type=int, help="Passes over the training data (instead of --steps).")
+@click.option("--batch-size", default=None, type=int, help="Minibatch size [default: full batch].")
+@click.option("--record-every", default=None, type=int, help="Steps between recorded frames [default: ~500 frames].")
+@click.option("--eval-every", default=None, type=int, help="Steps between test evaluations [default: record-every].")
+@click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
+def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
+            standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
+            eval_every, out, quiet):
+    """Train a model and record every weight as it goes."""
+    from ..training import train
+
+    dataset = load_dataset(data, data_options, label)
+    model = build_model(dataset, hidden, activation, output, init, bias_init, no_bias)
+    opt_options = {}
+    if momentum is not None:
+        opt_options["momentum"] = momentum
+    if nesterov:
+        opt_options["nesterov"] = True
+    run = train(model, dataset, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs, batch_size=batch_size,
+                record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, loss=loss,
+                standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options)
+    out = out or f"runs/{dataset.name.replace(':', '-').replace('/', '_')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = run.save(out)
+    print_summary(run, path)
+    return 0 if run.status == "completed" else 1
+
+
+def print_summary(run, path) -> None:
+    """A few lines: model, status, steps and time, final metrics, where the run went."""
+    m = run.metrics
+
+    def fmt(v):
+        return "-" if v is None or v != v else f"{v:.4f}"
+
+    click.echo(f"{run.model}  {run.config['optimizer']['name']} lr {run.config['optimizer']['lr']}")
+    click.echo(f"status {run.status}: {m['steps']} steps in {m['seconds']:.2f} s, {len(run.steps)} frames")
+    click.echo(f"train loss {fmt(m['train_loss'])}  accuracy {fmt(m['train_accuracy'])}")
+    click.echo(f"test  loss {fmt(m['test_loss'])}  accuracy {fmt(m['test_accuracy'])}")
+    if run.status == "diverged":
+        click.echo("the loss became NaN/inf: try a smaller --lr; the frames up to there are kept", err=True)
+    click.echo(f"written to {path}")

@@ -1,0 +1,148 @@
+"""Stratified train/test splits (scikit-learn's StratifiedShuffleSplit, as seed 001) and standardisation."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from weightflow.datasets.checks import check_bool, check_seed, fail
+from weightflow.datasets.dataset import Dataset
+from weightflow.errors import bad_input
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """A train/test split of a Dataset with d features.
+
+    Attributes:
+        X_train: float32 (n_train, d), standardised when the split was made with standardize=True.
+        y_train: int64 (n_train,).
+        X_test: float32 (n_test, d) (n_test may be 0), transformed with the training statistics.
+        y_test: int64 (n_test,).
+        mean, std: float32 (d,), the transform X -> (X - mean) / std; zeros and ones when not
+            standardising. Columns constant on the training part keep mean 0 and std 1 (they are
+            left as they are, so a bias column of ones survives).
+        train_index, test_index: int64 row indices into the dataset (disjoint, together all rows).
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    train_index: np.ndarray
+    test_index: np.ndarray
+
+    @property
+    def n_train(self) -> int:
+        return int(self.y_train.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        return int(self.y_test.shape[0])
+
+    def standardize_X(self, X) -> np.ndarray:
+        """Apply the fitted transform to X (..., d): (X - mean) / std as float32."""
+        arr = np.asarray(X, dtype=np.float32)
+        d = self.mean.shape[0]
+        if arr.ndim == 0 or arr.shape[-1] != d:
+            raise fail(
+                "standardize_X",
+                f"an array with {d} features in its last axis",
+                f"shape {arr.shape}",
+                f"pass data with the dataset's {d} columns",
+            )
+        return ((arr - self.mean) / self.std).astype(np.float32)
+
+
+def _check_test_size(test_size: object) -> float:
+    fix = "pass e.g. --test-size 0.2 (a fraction in [0, 1); 0 trains on everything)"
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise bad_input("test_size", "a fraction in [0, 1)", test_size, fix)
+    value = float(test_size)
+    if not (math.isfinite(value) and 0.0 <= value < 1.0):
+        raise bad_input("test_size", "a fraction in [0, 1)", test_size, fix)
+    return value
+
+
+def _stratified(ds: Dataset, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train_index, test_index) from StratifiedShuffleSplit, after checking that it can work."""
+    n = ds.n_samples
+    classes, counts = np.unique(ds.y, return_counts=True)
+    k = classes.size
+    n_test = math.ceil(test_size * n)
+    n_train = n - n_test
+    what = f"split of {ds.name!r} ({n} samples, {k} classes) with test_size {test_size:g}"
+    fix = f"pass --test-size 0 to train on all {n} samples, or use a larger dataset"
+    if counts.min() < 2:
+        rare = ds.class_names[int(classes[np.argmin(counts)])]
+        raise fail(what, "at least 2 samples of every class to stratify", f"1 sample of class {rare!r}", fix)
+    if n_test < k:
+        raise fail(
+            what,
+            f"a test set with at least one sample of each of the {k} classes",
+            f"{n_test} test sample{'s' * (n_test != 1)}",
+            f"pass a larger --test-size (>= {k / n:.2g}) or --test-size 0 to train on all {n} samples",
+        )
+    if n_train < k:
+        raise fail(
+            what,
+            f"a training set with at least one sample of each of the {k} classes",
+            f"{n_train} training sample{'s' * (n_train != 1)}",
+            "pass a smaller --test-size, e.g. 0.2",
+        )
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+    try:
+        train, test = next(splitter.split(np.zeros((n, 1)), ds.y))
+    except ValueError as err:  # a case the checks above missed: say it in one line
+        raise fail(what, "a split stratified by class", " ".join(str(err).split()), fix) from None
+    return train.astype(np.int64), test.astype(np.int64)
+
+
+def split(ds: Dataset, test_size: float = 0.2, seed: int = 0, standardize: bool = False) -> Split:
+    """Split ``ds`` into training and test parts with the class proportions of the whole.
+
+    ``test_size``: fraction of samples held out, in [0, 1); 0 puts every sample in training (in the
+    dataset's order) and leaves X_test of shape (0, d). ``seed``: StratifiedShuffleSplit's
+    random_state. ``standardize``: fit mean/std on the training part only and apply them to both.
+    """
+    if not isinstance(ds, Dataset):
+        raise bad_input(
+            "split", "a weightflow Dataset", type(ds).__name__, "wrap arrays first: Dataset(X, y)"
+        )
+    test_size = _check_test_size(test_size)
+    seed = check_seed("split seed", seed)
+    standardize = check_bool("split standardize", standardize)
+    if test_size == 0.0:
+        train = np.arange(ds.n_samples, dtype=np.int64)
+        test = np.zeros(0, dtype=np.int64)
+    else:
+        train, test = _stratified(ds, test_size, seed)
+    X_train, X_test = ds.X[train], ds.X[test]
+    d = ds.n_features
+    mean = np.zeros(d, dtype=np.float32)
+    std = np.ones(d, dtype=np.float32)
+    if standardize:
+        fit = X_train.astype(np.float64)
+        m, s = fit.mean(axis=0), fit.std(axis=0)
+        constant = (s == 0) | (s.astype(np.float32) == 0)
+        mean = np.where(constant, 0.0, m).astype(np.float32)
+        std = np.where(constant, 1.0, s).astype(np.float32)
+        X_train = ((X_train - mean) / std).astype(np.float32)
+        X_test = ((X_test - mean) / std).astype(np.float32)
+    return Split(
+        X_train=np.ascontiguousarray(X_train, dtype=np.float32),
+        y_train=ds.y[train].astype(np.int64),
+        X_test=np.ascontiguousarray(X_test, dtype=np.float32).reshape(-1, d),
+        y_test=ds.y[test].astype(np.int64),
+        mean=mean,
+        std=std,
+        train_index=train,
+        test_index=test,
+    )

@@ -1,0 +1,385 @@
+"""Training: the only module that combines ``jit``, ``lax.scan`` and (later) ``vmap``.
+
+A run is one compiled program. Its unit is a *block*: one recorded frame (every parameter, with
+its train and, when due, test loss and accuracy) followed by ``record_every`` optimizer steps. A
+*chunk* is a ``lax.scan`` over a fixed number of blocks; the host calls the same compiled chunk
+again and again, and between calls it updates the progress bar, stops on NaN/inf, honours Ctrl-C
+and copies the frames into preallocated arrays. Every chunk has the same shape (spare blocks run
+zero steps and are dropped), so a run compiles exactly once.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Any, NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import losses
+from .datasets import Dataset, Split, load, split
+from .errors import WeightflowError, bad_input
+from .model import MLP
+from .optim import Optimizer, make_optimizer
+from .run import Run
+
+CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often the host looks in
+
+
+class TrainData(NamedTuple):
+    """Feature-major training data: ``xt`` (d, n) float, ``y`` (n,) int32; test may have n = 0."""
+
+    xt: jax.Array
+    y: jax.Array
+    xt_test: jax.Array
+    y_test: jax.Array
+
+
+class TrainState(NamedTuple):
+    """What one run carries from step to step (a population is the same with a leading axis)."""
+
+    params: list
+    opt_state: Any
+    perm: jax.Array  # this epoch's sample order, padded to whole batches ((0,) for full batch)
+    key: jax.Array  # data-order key
+    step: jax.Array  # optimizer steps taken
+
+
+class Schedule(NamedTuple):
+    """Static shape of a run, fixed before compiling."""
+
+    steps: int
+    record_every: int
+    eval_every: int
+    batch_size: int | None  # None: full batch
+    steps_per_epoch: int
+
+
+def _positive_int(value, what: str, example: str) -> int:
+    try:
+        ok = int(value) == value and int(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise bad_input(what, "a whole number > 0", value, f"e.g. {example}")
+    return int(value)
+
+
+def make_schedule(n_train: int, steps, epochs, batch_size, record_every, eval_every) -> Schedule:
+    """Validate the step counts and fill the defaults (1000 steps; about 500 frames)."""
+    if batch_size is not None:
+        batch_size = _positive_int(batch_size, "batch_size", "--batch-size 32")
+        if batch_size >= n_train:
+            batch_size = None
+    per_epoch = 1 if batch_size is None else math.ceil(n_train / batch_size)
+    if steps is not None and epochs is not None:
+        raise WeightflowError("steps and epochs: expected one of them, got both; pass only --steps or --epochs")
+    if epochs is not None:
+        steps = _positive_int(epochs, "epochs", "--epochs 100") * per_epoch
+    steps = _positive_int(1000 if steps is None else steps, "steps", "--steps 1000")
+    record_every = math.ceil(steps / 500) if record_every is None else \
+        _positive_int(record_every, "record_every", "--record-every 10")
+    if record_every > steps:
+        raise bad_input("record_every", f"at most the number of steps ({steps})", record_every,
+                        f"use --record-every {max(1, steps // 100)} or more steps")
+    eval_every = record_every if eval_every is None else _positive_int(eval_every, "eval_every", "--eval-every 100")
+    if eval_every % record_every:
+        raise bad_input("eval_every", f"a multiple of record_every ({record_every})", eval_every,
+                        f"use --eval-every {record_every * max(1, round(eval_every / record_every))}")
+    return Schedule(steps, record_every, eval_every, batch_size, per_epoch)
+
+
+def _as_split(data, test_size, seed, standardize, data_options) -> tuple[Split, Dataset]:
+    if isinstance(data, Split):
+        return data, getattr(data, "dataset", None)
+    if isinstance(data, str):
+        data = load(data, **(data_options or {}))
+    elif isinstance(data, tuple) and len(data) == 2:
+        data = Dataset(*data)
+    if not isinstance(data, Dataset):
+        raise bad_input("data", "a dataset name, a Dataset or an (X, y) pair", type(data).__name__,
+                        "e.g. train(model, 'xor') or train(model, (X, y))")
+    return split(data, test_size=test_size, seed=seed, standardize=standardize), data
+
+
+def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
+                padded: bool = True):
+    """The compiled program: ``chunk(state, (n_inner, do_eval), data) -> (state, per_block, at_end)``.
+
+    ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
+    ``do_eval`` (blocks,) whether to evaluate the test set. Each block records the parameters it
+    starts from with their train loss/accuracy (and test loss/accuracy, NaN when not evaluated),
+    then takes its steps. With full batches the first step's own forward pass gives those train
+    metrics, so recording costs no extra pass over the data. ``per_block`` is one flat float
+    vector per block, ``[train_loss, train_acc, test_loss, test_acc, *opt stats, *every parameter
+    raveled]`` (one write per block instead of one per array; ``unpack_blocks`` splits it).
+    ``at_end``: the four metrics (and optimizer stats) of the state the chunk ends with.
+    """
+    output = model.output
+    batch = sched.batch_size
+
+    def objective(params, xt, y, w=None):
+        z = model.forward_t(params, xt)
+        return losses.loss_value(z, y, loss, output, w), losses.accuracy(z, y, output, w)
+
+    def step(state: TrainState, data: TrainData):
+        """One update; returns the new state and (loss, accuracy) of the batch at the old parameters."""
+        perm = state.perm
+        if batch is None:
+            xt, y, w = data.xt, data.y, None
+        else:
+            j = state.step % sched.steps_per_epoch
+            epoch = state.step // sched.steps_per_epoch
+            pad = sched.steps_per_epoch * batch - n_train
+
+            def reshuffle():
+                order = jax.random.permutation(jax.random.fold_in(state.key, epoch), n_train).astype(jnp.int32)
+                return jnp.concatenate([order, jnp.zeros((pad,), jnp.int32)])
+
+            perm = jax.lax.cond(j == 0, reshuffle, lambda: state.perm)
+            idx = jax.lax.dynamic_slice(perm, (j * batch,), (batch,))
+            xt, y = jnp.take(data.xt, idx, axis=1), data.y[idx]
+            w = ((j * batch + jnp.arange(batch)) < n_train).astype(data.xt.dtype)
+
+        def value_fn(p):
+            return objective(p, xt, y, w)[0]
+
+        if opt.uses_gradients:
+            (value, acc), grads = jax.value_and_grad(lambda p: objective(p, xt, y, w), has_aux=True)(state.params)
+        else:
+            value, acc = objective(state.params, xt, y, w)
+            grads = jax.tree_util.tree_map(jnp.zeros_like, state.params)
+        updates, opt_state = opt.tx.update(grads, state.opt_state, state.params, value=value, value_fn=value_fn)
+        params = jax.tree_util.tree_map(lambda p, u: p + u.astype(p.dtype), state.params, updates)
+        return TrainState(params, opt_state, perm, state.key, state.step + 1), (value, acc)
+
+    def metrics(params, xt, y):
+        return objective(params, xt, y)
+
+    def test_metrics(params, data, do_eval):
+        nan = jnp.full((), jnp.nan, data.xt.dtype)
+        if not has_test:
+            return nan, nan
+        return jax.lax.cond(do_eval, lambda: metrics(params, data.xt_test, data.y_test), lambda: (nan, nan))
+
+    def block(carry: TrainState, xs, data: TrainData):
+        n_inner, do_eval = xs
+        if batch is None:
+            stepped, (train_loss, train_acc) = step(carry, data)
+            state = stepped
+            if padded:
+                state = jax.tree_util.tree_map(lambda new, old: jnp.where(n_inner > 0, new, old), stepped, carry)
+            if sched.record_every > 1:
+                state = jax.lax.fori_loop(1, n_inner, lambda _, s: step(s, data)[0], state)
+        else:
+            train_loss, train_acc = metrics(carry.params, data.xt, data.y)
+            state = jax.lax.fori_loop(0, n_inner, lambda _, s: step(s, data)[0], carry)
+        test_loss, test_acc = test_metrics(carry.params, data, do_eval)
+        dtype = train_loss.dtype
+        head = [train_loss, train_acc.astype(dtype), test_loss, test_acc.astype(dtype), *stats(carry.opt_state)]
+        flat = jnp.concatenate([jnp.stack(head), *(p.ravel().astype(dtype) for p in carry.params)])
+        return state, flat
+
+    def stats(opt_state):
+        return [jnp.asarray(v, data_dtype).reshape(()) for v in opt.stats(opt_state)] if opt.stats else []
+
+    data_dtype = jnp.float32
+
+    def chunk(state, xs, data):
+        state, per_block = jax.lax.scan(lambda c, x: block(c, x, data), state, xs)
+        at_end = (*metrics(state.params, data.xt, data.y), *test_metrics(state.params, data, True),
+                  *stats(state.opt_state))
+        return state, per_block, at_end
+
+    return jax.jit(chunk)
+
+
+_CHUNKS: dict = {}
+
+
+def _compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded):
+    """``build_chunk``, reused across runs with the same static configuration (jax caches compiled
+    code per jitted function, and a new closure would compile again). Custom optax objects are not
+    cached: their hyperparameters are hidden in closures."""
+    if opt.name == "custom":
+        return build_chunk(model, loss, opt, sched, n_train, has_test, padded)
+    key = (model, loss, opt.name, float(lr), tuple(sorted((options or {}).items())), sched, n_train, has_test,
+           padded)
+    if key not in _CHUNKS:
+        if len(_CHUNKS) > 64:
+            _CHUNKS.clear()
+        _CHUNKS[key] = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
+    return _CHUNKS[key]
+
+
+def unpack_blocks(flat: np.ndarray, shapes: list[tuple], n_head: int = 4) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Split ``per_block`` (blocks, n_head + n_params) into metrics (blocks, n_head) and frames."""
+    metrics, out, at = flat[:, :n_head], [], n_head
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(flat[:, at:at + size].reshape(len(flat), *shape))
+        at += size
+    return metrics, out
+
+
+def _chunk_blocks(n_blocks: int, target: int) -> int:
+    """Blocks per compiled call: ``target`` or a divisor of ``n_blocks`` near it (no padding needed)."""
+    if n_blocks <= target:
+        return n_blocks
+    for size in range(target, max(1, target // 2) - 1, -1):
+        if n_blocks % size == 0:
+            return size
+    return target
+
+
+def _block_plan(sched: Schedule):
+    """Per block: steps to take and whether to evaluate the test set at its start.
+
+    Block i starts at step ``i * record_every`` (its frame); the last one may be short."""
+    k = sched.record_every
+    full, tail = divmod(sched.steps, k)
+    n_inner = np.asarray([k] * full + ([tail] if tail else []), np.int32)
+    starts = k * np.arange(len(n_inner))
+    return n_inner, starts % sched.eval_every == 0
+
+
+def _progress(enabled: bool | None, total: int):
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
+                   TimeRemainingColumn(), TextColumn("{task.fields[info]}"), transient=True)
+    bar.start()
+    bar.add_task("train", total=total, info="")
+    return bar
+
+
+def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | None = None,
+          epochs: int | None = None, batch_size: int | None = None, record_every: int | None = None,
+          eval_every: int | None = None, test_size: float = 0.2, seed: int = 0,
+          init: Sequence | None = None, loss: str | None = None, standardize: bool = False,
+          data_options: dict | None = None, progress: bool | None = None,
+          optimizer_options: dict | None = None) -> Run:
+    """Train ``model`` on ``data`` and record its weights as it goes.
+
+    data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
+    (n, d) and (n,), or a ready :class:`Split`. optimizer: a name (gd, sgd, adam, nadam, rmsprop, or
+    a registered rule) taken with ``lr`` and ``optimizer_options``, or any optax transformation.
+    steps | epochs: how long (default 1000 steps); batch_size None means full batch; minibatches
+    are reshuffled every epoch as Keras' fit does, a short last batch included. Frames are taken
+    at steps 0, record_every, 2*record_every, ... < steps (frame 0 is the initial parameters), each
+    with its train loss/accuracy; the test set is evaluated every ``eval_every`` steps (a multiple
+    of record_every). ``run.params`` and ``run.metrics`` are those after the last step.
+    init: the initial parameter list in Keras order (default: drawn by ``model.init`` from seed).
+    Returns a :class:`Run`; its status is ``completed``, ``diverged`` (NaN/inf loss: training stops,
+    frames up to there are kept) or ``interrupted`` (Ctrl-C between chunks).
+    """
+    if not isinstance(model, MLP):
+        raise bad_input("model", "a weightflow.MLP", type(model).__name__, "e.g. weightflow.MLP([2, 4, 1])")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise bad_input("seed", "a whole number >= 0", seed, "e.g. --seed 0")
+    seed = int(seed)
+    sp, dataset = _as_split(data, test_size, seed, standardize, data_options)
+    n_train, d = sp.X_train.shape
+    if d != model.sizes[0]:
+        raise bad_input("model", f"{d} inputs (the data has {d} features)", f"{model.sizes[0]} inputs",
+                        f"start sizes with {d}, e.g. MLP([{d}, 4, {model.sizes[-1]}])")
+    n_classes = int(max(sp.y_train.max(initial=0), sp.y_test.max(initial=0))) + 1
+    if model.output == "sigmoid" and n_classes > 2:
+        raise bad_input("output", f"softmax with {n_classes} output units for {n_classes} classes", "sigmoid",
+                        f"use --output softmax (MLP([..., {n_classes}]))")
+    if model.output == "softmax" and model.sizes[-1] != n_classes:
+        raise bad_input("model", f"{n_classes} output units for {n_classes} classes", model.sizes[-1],
+                        f"end sizes with {n_classes}")
+    loss = losses.check_loss(loss, model.output)
+    if loss == "bce" and model.sizes[-1] != 1:
+        raise bad_input("loss", "1 output unit for bce", model.sizes[-1], "use --loss ce with softmax")
+    sched = make_schedule(n_train, steps, epochs, batch_size, record_every, eval_every)
+
+    key = jax.random.PRNGKey(seed)
+    k_init, k_data, k_opt = jax.random.split(key, 3)
+    opt = make_optimizer(optimizer, lr, key=k_opt, **(optimizer_options or {}))
+    params0 = [jnp.asarray(p) for p in model.check_params(init)] if init is not None else model.init_params(k_init)
+
+    has_test = len(sp.y_test) > 0
+    tdata = TrainData(jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
+                      jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
+    perm_len = 0 if sched.batch_size is None else sched.steps_per_epoch * sched.batch_size
+    state = TrainState(params0, opt.tx.init(params0), jnp.zeros((perm_len,), jnp.int32), k_data,
+                       jnp.zeros((), jnp.int32))
+
+    n_inner, do_eval = _block_plan(sched)
+    n_frames = len(n_inner)
+    per_chunk = _chunk_blocks(n_frames, max(1, math.ceil(CHUNK_STEPS / sched.record_every)))
+    n_chunks = math.ceil(n_frames / per_chunk)
+    pad = n_chunks * per_chunk - n_frames
+    chunk = _compiled_chunk(model, loss, opt, lr, optimizer_options, sched, n_train, has_test, pad > 0)
+    n_inner = np.concatenate([n_inner, np.zeros(pad, np.int32)])
+    do_eval = np.concatenate([do_eval, np.zeros(pad, bool)])
+
+    frames = [np.empty((n_frames, *p.shape), np.float32) for p in params0]
+    n_head = 4 + len(opt.stat_names)
+    hist = np.full((n_frames, n_head), np.nan, np.float64)
+    end = np.full(n_head, np.nan)
+    status, kept = "completed", 0
+    bar = _progress(progress, sched.steps)
+    t0 = time.perf_counter()
+    try:
+        for c in range(n_chunks):
+            lo = c * per_chunk
+            real = min(per_chunk, n_frames - lo)
+            state, flat, at_end = chunk(
+                state, (jnp.asarray(n_inner[lo:lo + per_chunk]), jnp.asarray(do_eval[lo:lo + per_chunk])), tdata)
+            block_hist, pframes = unpack_blocks(np.asarray(flat)[:real], model.param_shapes, n_head)
+            hist[lo:lo + real] = block_hist
+            for f, p in zip(frames, pframes):
+                f[lo:lo + real] = p
+            bad = ~np.isfinite(block_hist[:, 0])
+            if bad.any():  # keep the frames up to the first non-finite loss, and stop
+                kept, status = lo + int(np.argmax(bad)) + 1, "diverged"
+                break
+            kept, end = lo + real, np.asarray(at_end, np.float64)
+            if not np.isfinite(end[0]):
+                status = "diverged"
+                break
+            if bar is not None:
+                bar.update(bar.task_ids[0], completed=int(n_inner[:kept].sum()), info=f"loss {end[0]:.4g}")
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        if bar is not None:
+            bar.stop()
+    seconds = time.perf_counter() - t0
+
+    if status != "diverged":  # completed, or interrupted after the last whole chunk
+        final, done_steps = state.params, int(n_inner[:kept].sum())
+    else:  # the last frame kept: parameters and metrics at the same step
+        final = [f[kept - 1] for f in frames] if kept else params0
+        done_steps = sched.record_every * max(kept - 1, 0)
+        end = hist[kept - 1] if kept else end
+    record_steps = sched.record_every * np.arange(kept)
+    columns = ["train_loss", "train_accuracy", "test_loss", "test_accuracy", *opt.stat_names]
+    history = {"step": record_steps, **{c: hist[:kept, i] for i, c in enumerate(columns)}}
+    metrics = {**{c: float(end[i]) for i, c in enumerate(columns)}, "steps": done_steps,
+               "seconds": round(seconds, 3)}
+    opt_cfg = {"name": opt.name, "lr": float(lr) if opt.name != "custom" else None, "options": opt.options}
+    config = {
+        "model": model.to_dict(), "loss": loss, "optimizer": opt_cfg, "steps": sched.steps,
+        "epochs": epochs, "batch_size": sched.batch_size, "steps_per_epoch": sched.steps_per_epoch,
+        "record_every": sched.record_every, "eval_every": sched.eval_every, "test_size": test_size,
+        "seed": seed, "standardize": bool(standardize), "init": "given" if init is not None else str(model.init),
+        "data": {"name": dataset.name if dataset else "split", "options": dict(dataset.options) if dataset else {},
+                 "description": dataset.description if dataset else "",
+                 "feature_names": list(dataset.feature_names) if dataset else [],
+                 "class_names": list(dataset.class_names) if dataset else [],
+                 "n_train": int(n_train), "n_test": int(len(sp.y_test))},
+    }
+    return Run(model=model, params=[np.asarray(p) for p in final], frames=[f[:kept] for f in frames],
+               steps=record_steps, history=history, metrics=metrics, status=status, config=config,
+               initial_params=[np.asarray(p) for p in params0], split=sp)

@@ -1,0 +1,65 @@
+"""The run directory: what is written, that it reloads to the same Run, and its validation."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+import weightflow as wf
+
+
+def test_seed001_run_round_trips(seed001_run, tmp_path):
+    path = seed001_run.save(tmp_path / "run")
+    meta = json.loads((path / "run.json").read_text())
+    assert meta["format_version"] == 1 and meta["weightflow_version"] == wf.__version__
+    assert meta["status"] == "completed"
+    assert set(meta["metrics"]) >= {"train_loss", "train_accuracy", "test_loss", "test_accuracy"}
+    cfg = meta["config"]
+    assert cfg["seed"] == 0 and cfg["optimizer"] == {"name": "adam", "lr": 1e-4, "options": cfg["optimizer"]["options"]}
+    assert cfg["data"]["name"] == "linear-embedded" and cfg["data"]["n_train"] == 800
+    with open(path / "history.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 750 and rows[-1]["step"] == "29960"
+    assert float(rows[-1]["test_accuracy"]) == pytest.approx(seed001_run.history["test_accuracy"][-1])
+    assert not list(path.rglob("*.pkl")) and (path / "frames" / "W1.npy").exists()
+
+    run = wf.load_run(path)
+    assert isinstance(run, wf.Run) and run.status == "completed" and run.model == seed001_run.model
+    for a, b in zip(run.params, seed001_run.params):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(run.frames, seed001_run.frames):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(run.steps, seed001_run.steps)
+    for k, v in seed001_run.history.items():
+        np.testing.assert_allclose(run.history[k], v, rtol=1e-7)
+    np.testing.assert_array_equal(run.split.X_test, seed001_run.split.X_test)
+    assert run.metrics["train_accuracy"] == pytest.approx(seed001_run.metrics["train_accuracy"])
+    again = run.save(tmp_path / "copy")
+    assert wf.load_run(again).config == run.config
+
+
+def test_load_run_errors(tmp_path):
+    with pytest.raises(wf.WeightflowError, match="expected a folder with run.json"):
+        wf.load_run(tmp_path)
+    (tmp_path / "run.json").write_text('{"format_version": 99}')
+    with pytest.raises(wf.WeightflowError, match="format version 1, got 99"):
+        wf.load_run(tmp_path)
+    (tmp_path / "run.json").write_text("{oops")
+    with pytest.raises(wf.WeightflowError, match="expected JSON"):
+        wf.load_run(tmp_path)
+
+
+def test_loading_a_run_does_not_import_jax(seed001_run, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = seed001_run.save(tmp_path / "run")
+    code = (f"import sys, weightflow as wf; r = wf.load_run({str(path)!r}); r.predict(r.split.X_test); "
+            "assert 'jax' not in sys.modules")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
