@@ -156,7 +156,7 @@ def main():
     print("| record every | frames | us/step | over 1 frame |")
     print("| --- | --- | --- | --- |")
     base = None
-    for every in (S, 40, 1):
+    for every in (S, 40, 2, 1):
         per, _ = weightflow_timing(X4, y4, S, [2, 3, 1], 1e-4, "gd", "sse", every, R)
         base = base or per
         print(f"| {every} | {S // every} | {per * 1e6:.2f} | {100 * (per / base - 1):+.1f}% |")
