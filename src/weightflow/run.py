@@ -83,6 +83,12 @@ class Run:
         """Output activation (n, out) for inputs (n, d) with the final parameters."""
         return self.model.forward_numpy(self.params, x)[1]
 
+    def animate(self, **options):
+        """The weight movie inline in a notebook (see ``weightflow.viz.animate``)."""
+        from .viz import animate
+
+        return animate(self, **options)
+
     def __repr__(self) -> str:
         m = self.metrics
         acc = ", ".join(f"{k} {m[k]:.4f}" for k in ("train_accuracy", "test_accuracy")

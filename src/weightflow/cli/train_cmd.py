@@ -7,6 +7,7 @@ import time
 import click
 
 from .options import build_model, load_dataset, model_options
+from .rule_options import rule_option_values, rule_options
 
 
 @click.command("train")
@@ -22,9 +23,10 @@ from .options import build_model, load_dataset, model_options
 @click.option("--eval-every", default=None, type=int, help="Steps between test evaluations [default: record-every].")
 @click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
+@rule_options
 def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
             standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
-            eval_every, out, quiet):
+            eval_every, out, quiet, **rule_flags):
     """Train a model and record every weight as it goes."""
     from ..training import train
 
@@ -35,6 +37,7 @@ def command(data, data_options, label, hidden, activation, output, loss, init, b
         opt_options["momentum"] = momentum
     if nesterov:
         opt_options["nesterov"] = True
+    opt_options.update(rule_option_values(optimizer, rule_flags))
     run = train(model, dataset, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs, batch_size=batch_size,
                 record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, loss=loss,
                 standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options)
