@@ -70,6 +70,28 @@ class Run:
     config: dict
     initial_params: list[np.ndarray] = field(default_factory=list)
     split: Split | None = None
+    member_metrics: dict[str, np.ndarray] | None = None  # population only: column -> (members,)
+    member_status: list[str] | None = None  # population only
+
+    @property
+    def population(self) -> int | None:
+        """Number of members, or None for a single run (then no array has a member axis)."""
+        return None if self.member_metrics is None else len(self.member_status)
+
+    def member(self, m: int) -> "Run":
+        """Member ``m`` of a population as a single Run (views, no copies of the frames)."""
+        if self.population is None:
+            raise WeightflowError("member: expected a population run, got a single run; use the run itself")
+        if not -self.population <= m < self.population:
+            raise WeightflowError(f"member: expected an index in [0, {self.population}), got {m}; pick a member")
+        m = m % self.population
+        metrics = {k: float(v[m]) for k, v in self.member_metrics.items()}
+        metrics.update(steps=self.metrics.get("steps"), seconds=self.metrics.get("seconds"))
+        config = {**self.config, "population": None, "seed": self.config["seed"] + m, "member": m}
+        history = {k: (v if k == "step" else v[m]) for k, v in self.history.items()}
+        return Run(model=self.model, params=[p[m] for p in self.params], frames=[f[m] for f in self.frames],
+                   steps=self.steps, history=history, metrics=metrics, status=self.member_status[m], config=config,
+                   initial_params=[p[m] for p in self.initial_params], split=self.split)
 
     @property
     def param_names(self) -> list[str]:
@@ -95,42 +117,81 @@ class Run:
                         if isinstance(m.get(k), float) and math.isfinite(m[k]))
         return f"<Run {self.model} {self.status}: {m.get('steps')} steps, {len(self.steps)} frames, {acc}>"
 
-    def save(self, directory: str | os.PathLike) -> Path:
-        """Write the run directory (see module docstring); returns its path.
-
-        Refuses a non-empty directory that is not already a weightflow run, so user files are never
-        overwritten; an earlier run in the same directory is replaced.
-        """
+    @staticmethod
+    def prepare_directory(directory: str | os.PathLike) -> Path:
+        """Create ``directory`` for a run, refusing a file or a non-empty folder that is not a run
+        (so user files are never overwritten); an earlier run there is replaced."""
         out = Path(directory)
         if out.exists() and not out.is_dir():
             raise WeightflowError(f"--out {out}: expected a directory, got a file; choose another path")
-        if out.is_dir() and any(out.iterdir()) and not (out / "run.json").exists():
+        ours = {"run.json", "frames"}  # an earlier run, or one being streamed into it right now
+        if out.is_dir() and not (out / "run.json").exists() and any(p.name not in ours for p in out.iterdir()):
             raise WeightflowError(f"--out {out}: expected a new or empty directory (or an earlier run), "
                                   "got a non-empty directory; choose another path")
         (out / "frames").mkdir(parents=True, exist_ok=True)
+        return out
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write the run directory (see module docstring); returns its path.
+
+        Frames already streamed into this directory (memory-mapped by ``train(out=...)``) are
+        flushed, not copied.
+        """
+        out = self.prepare_directory(directory)
         names = self.param_names
         np.savez(out / "params.npz", **dict(zip(names, self.params)))
         if self.initial_params:
             np.savez(out / "initial.npz", **dict(zip(names, self.initial_params)))
+        targets = {out / "frames" / f"{name}.npy": f for name, f in zip(names, self.frames)}
         for old in (out / "frames").glob("*.npy"):
-            old.unlink()
-        for name, f in zip(names, self.frames):
-            np.save(out / "frames" / f"{name}.npy", np.asarray(f))
+            if old not in targets and old.name != "steps.npy":
+                old.unlink()
+        for path, f in targets.items():
+            if isinstance(f, np.memmap) and f.filename and Path(f.filename).resolve() == path.resolve():
+                f.flush()
+                kept = f.shape[-1 - len(self.model.param_shapes[names.index(path.stem)])]
+                _truncate_npy(path, kept, self.population is not None)
+            else:
+                np.save(path, np.asarray(f))
         np.save(out / "frames" / "steps.npy", np.asarray(self.steps, np.int64))
         if self.split is not None:
             s = self.split
             np.savez(out / "data.npz", **{f: getattr(s, f) for f in SPLIT_FIELDS})
-        with open(out / "history.csv", "w", newline="") as fh:
+        if self.population is None:
+            self._write_history_csv(out / "history.csv")
+        else:
+            np.savez(out / "history.npz", **{k: np.asarray(v) for k, v in self.history.items()})
+            with open(out / "members.csv", "w", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(["member", "seed", "status", *self.member_metrics])
+                for m in range(self.population):
+                    w.writerow([m, self.config["seed"] + m, self.member_status[m],
+                                *(f"{v[m]:.9g}" if np.isfinite(v[m]) else "" for v in self.member_metrics.values())])
+        meta = {"format_version": FORMAT_VERSION, "weightflow_version": __version__, "status": self.status,
+                "metrics": self.metrics, "config": self.config}
+        (out / "run.json").write_text(json.dumps(_clean(meta), indent=2) + "\n")
+        return out
+
+    def _write_history_csv(self, path: Path) -> None:
+        with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
             names_ = list(HISTORY_COLUMNS) + [c for c in self.history if c not in HISTORY_COLUMNS]
             w.writerow(names_)
             cols = [np.asarray(self.history[c]) for c in names_]
             for row in zip(*cols):
                 w.writerow([int(row[0])] + ["" if not np.isfinite(v) else f"{v:.9g}" for v in row[1:]])
-        meta = {"format_version": FORMAT_VERSION, "weightflow_version": __version__, "status": self.status,
-                "metrics": self.metrics, "config": self.config}
-        (out / "run.json").write_text(json.dumps(_clean(meta), indent=2) + "\n")
-        return out
+
+
+def _truncate_npy(path: Path, frames: int, population: bool) -> None:
+    """Rewrite a streamed .npy whose frame axis was preallocated longer (a run that stopped early)."""
+    arr = np.load(path, mmap_mode="r")
+    axis = 1 if population else 0
+    if arr.shape[axis] == frames:
+        return
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, arr[:, :frames] if population else arr[:frames])
+    del arr
+    os.replace(tmp, path)  # a new file: maps of the old one stay valid
 
 
 def _load_npz(path: Path, names: list[str]) -> list[np.ndarray]:
@@ -164,17 +225,37 @@ def load_run(directory: str | os.PathLike) -> Run:
     initial = _load_npz(d / "initial.npz", names) if (d / "initial.npz").exists() else []
     frames = [np.load(d / "frames" / f"{n}.npy", mmap_mode="r") for n in names]
     steps = np.load(d / "frames" / "steps.npy")
-    with open(d / "history.csv", newline="") as fh:
-        reader = csv.DictReader(fh)
-        history = {c: [] for c in reader.fieldnames or HISTORY_COLUMNS}
-        for row in reader:
-            for c in history:
-                history[c].append(float(row[c]) if row[c] != "" else math.nan)
-    history = {c: np.asarray(v, np.int64 if c == "step" else np.float64) for c, v in history.items()}
+    member_metrics = member_status = None
+    if config.get("population"):
+        with np.load(d / "history.npz", allow_pickle=False) as z:
+            history = {k: z[k] for k in z.files}
+        member_metrics, member_status = _read_members(d / "members.csv")
+    else:
+        history = _read_history_csv(d / "history.csv")
     split = None
     if (d / "data.npz").exists():
         with np.load(d / "data.npz", allow_pickle=False) as z:
             split = Split(**{f: z[f] for f in SPLIT_FIELDS})
     metrics = {k: (math.nan if v is None else v) for k, v in meta.get("metrics", {}).items()}
     return Run(model=model, params=params, frames=frames, steps=steps, history=history, metrics=metrics,
-               status=meta["status"], config=config, initial_params=initial, split=split)
+               status=meta["status"], config=config, initial_params=initial, split=split,
+               member_metrics=member_metrics, member_status=member_status)
+
+
+def _read_history_csv(path: Path) -> dict[str, np.ndarray]:
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        history = {c: [] for c in reader.fieldnames or HISTORY_COLUMNS}
+        for row in reader:
+            for c in history:
+                history[c].append(float(row[c]) if row[c] != "" else math.nan)
+    history = {c: np.asarray(v, np.int64 if c == "step" else np.float64) for c, v in history.items()}
+    return history
+
+
+def _read_members(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = [c for c in rows[0] if c not in ("member", "seed", "status")] if rows else []
+    metrics = {c: np.asarray([float(r[c]) if r[c] != "" else math.nan for r in rows]) for c in columns}
+    return metrics, [r["status"] for r in rows]

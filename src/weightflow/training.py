@@ -11,8 +11,10 @@ zero steps and are dropped), so a run compiles exactly once.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
 import jax
@@ -194,33 +196,38 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
                   *stats(state.opt_state))
         return state, per_block, at_end
 
-    return jax.jit(chunk)
+    return chunk
 
 
 _CHUNKS: dict = {}
 
 
-def _compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded):
-    """``build_chunk``, reused across runs with the same static configuration (jax caches compiled
-    code per jitted function, and a new closure would compile again). Custom optax objects are not
-    cached: their hyperparameters are hidden in closures."""
-    if opt.name == "custom":
-        return build_chunk(model, loss, opt, sched, n_train, has_test, padded)
+def _compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population):
+    """``build_chunk`` jitted, and for a population vmapped over the members' states (data and the
+    block plan are shared). Reused across runs with the same static configuration: jax caches
+    compiled code per jitted function, and a new closure would compile again. Custom optax objects
+    are not cached: their hyperparameters are hidden in closures."""
     key = (model, loss, opt.name, float(lr), tuple(sorted((options or {}).items())), sched, n_train, has_test,
-           padded)
-    if key not in _CHUNKS:
+           padded, population)
+    if opt.name != "custom" and key in _CHUNKS:
+        return _CHUNKS[key]
+    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
+    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None)) if population else chunk)
+    if opt.name != "custom":
         if len(_CHUNKS) > 64:
             _CHUNKS.clear()
-        _CHUNKS[key] = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
-    return _CHUNKS[key]
+        _CHUNKS[key] = compiled
+    return compiled
 
 
 def unpack_blocks(flat: np.ndarray, shapes: list[tuple], n_head: int = 4) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Split ``per_block`` (blocks, n_head + n_params) into metrics (blocks, n_head) and frames."""
-    metrics, out, at = flat[:, :n_head], [], n_head
+    """Split ``per_block`` (..., n_head + n_params) into metrics (..., n_head) and per-parameter
+    frames (..., *shape); leading axes (members, blocks) are kept."""
+    lead = flat.shape[:-1]
+    metrics, out, at = flat[..., :n_head], [], n_head
     for shape in shapes:
         size = int(np.prod(shape))
-        out.append(flat[:, at:at + size].reshape(len(flat), *shape))
+        out.append(flat[..., at:at + size].reshape(*lead, *shape))
         at += size
     return metrics, out
 
@@ -260,12 +267,49 @@ def _progress(enabled: bool | None, total: int):
     return bar
 
 
+def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int):
+    """Every member's TrainState stacked on a leading axis (members,): keys from each member's seed."""
+    keys = jax.vmap(lambda s: jax.random.split(jax.random.PRNGKey(s), 3))(jnp.asarray(seeds, jnp.uint32))
+    k_init, k_data, k_opt = keys[:, 0], keys[:, 1], keys[:, 2]
+    if init is not None:
+        given = [jnp.asarray(p) for p in model.check_params(init)]
+        params0 = [jnp.broadcast_to(p, (len(seeds), *p.shape)) for p in given]
+    else:
+        params0 = jax.vmap(model.init_params)(k_init)
+    # a rule's state takes its member's key; optax's ignore it
+    opt_state = jax.vmap(lambda p, k: make_optimizer(optimizer, lr, key=k, **options).tx.init(p))(params0, k_opt)
+    perm = jnp.zeros((len(seeds), perm_len), jnp.int32)
+    return TrainState(list(params0), opt_state, perm, k_data, jnp.zeros((len(seeds),), jnp.int32))
+
+
+def _frame_store(shape: tuple, stream_to: Path | None, name: str) -> np.ndarray:
+    """Where frames go: memory, or a memory-mapped .npy in ``stream_to/frames`` (written chunk by
+    chunk, so a population's trajectory never has to fit in memory)."""
+    if stream_to is None:
+        return np.empty(shape, np.float32)
+    (stream_to / "frames").mkdir(parents=True, exist_ok=True)
+    return np.lib.format.open_memmap(stream_to / "frames" / f"{name}.npy", mode="w+", dtype=np.float32, shape=shape)
+
+
+def _shard_members(state: TrainState, members: int):
+    """Spread the member axis over every visible device (results equal one device's); returns the
+    state and the number of devices used. Needs members divisible by the device count."""
+    n_dev = jax.device_count()
+    if n_dev == 1 or members % n_dev:
+        return state, 1
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.asarray(jax.devices()), ("members",))
+    return jax.device_put(state, NamedSharding(mesh, PartitionSpec("members"))), n_dev
+
+
 def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | None = None,
           epochs: int | None = None, batch_size: int | None = None, record_every: int | None = None,
           eval_every: int | None = None, test_size: float = 0.2, seed: int = 0,
           init: Sequence | None = None, loss: str | None = None, standardize: bool = False,
           data_options: dict | None = None, progress: bool | None = None,
-          optimizer_options: dict | None = None) -> Run:
+          optimizer_options: dict | None = None, population: int | None = None,
+          split_seed: int | None = None, out: str | os.PathLike | None = None) -> Run:
     """Train ``model`` on ``data`` and record its weights as it goes.
 
     data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
@@ -277,15 +321,25 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     with its train loss/accuracy; the test set is evaluated every ``eval_every`` steps (a multiple
     of record_every). ``run.params`` and ``run.metrics`` are those after the last step.
     init: the initial parameter list in Keras order (default: drawn by ``model.init`` from seed).
+    population: train this many members at once in one vmapped program; member m draws its
+    initial weights, data order and rule randomness from seed ``seed + m`` (so it equals
+    ``train(..., seed=seed + m, split_seed=seed)``); all share the train/test split of
+    ``split_seed`` (default ``seed``). Arrays then carry a leading member axis, and the member
+    axis is sharded over every visible device when the count divides it.
+    out: write the run directory there, streaming frames to disk chunk by chunk.
     Returns a :class:`Run`; its status is ``completed``, ``diverged`` (NaN/inf loss: training stops,
-    frames up to there are kept) or ``interrupted`` (Ctrl-C between chunks).
+    frames up to there are kept) or ``interrupted`` (Ctrl-C between chunks). In a population a
+    member that diverges does not stop the others; ``run.member_status`` says which did.
     """
     if not isinstance(model, MLP):
         raise bad_input("model", "a weightflow.MLP", type(model).__name__, "e.g. weightflow.MLP([2, 4, 1])")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise bad_input("seed", "a whole number >= 0", seed, "e.g. --seed 0")
+    for name, value in (("seed", seed), ("split_seed", 0 if split_seed is None else split_seed)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise bad_input(name, "a whole number >= 0", value, f"e.g. --{name.replace('_', '-')} 0")
     seed = int(seed)
-    sp, dataset = _as_split(data, test_size, seed, standardize, data_options)
+    members = 1 if population is None else _positive_int(population, "population", "--population 64")
+    sp, dataset = _as_split(data, test_size, seed if split_seed is None else int(split_seed), standardize,
+                            data_options)
     n_train, d = sp.X_train.shape
     if d != model.sizes[0]:
         raise bad_input("model", f"{d} inputs (the data has {d} features)", f"{model.sizes[0]} inputs",
@@ -301,32 +355,40 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     if loss == "bce" and model.sizes[-1] != 1:
         raise bad_input("loss", "1 output unit for bce", model.sizes[-1], "use --loss ce with softmax")
     sched = make_schedule(n_train, steps, epochs, batch_size, record_every, eval_every)
-
-    key = jax.random.PRNGKey(seed)
-    k_init, k_data, k_opt = jax.random.split(key, 3)
-    opt = make_optimizer(optimizer, lr, key=k_opt, **(optimizer_options or {}))
-    params0 = [jnp.asarray(p) for p in model.check_params(init)] if init is not None else model.init_params(k_init)
+    options = dict(optimizer_options or {})
+    opt = make_optimizer(optimizer, lr, key=jax.random.PRNGKey(0), **options)  # validates; its update is shared
+    stream_to = None if out is None else Run.prepare_directory(out)
 
     has_test = len(sp.y_test) > 0
     tdata = TrainData(jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
                       jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
     perm_len = 0 if sched.batch_size is None else sched.steps_per_epoch * sched.batch_size
-    state = TrainState(params0, opt.tx.init(params0), jnp.zeros((perm_len,), jnp.int32), k_data,
-                       jnp.zeros((), jnp.int32))
+    seeds = [seed + m for m in range(members)]
+    state = _initial_state(model, optimizer, lr, options, seeds, init, perm_len)
+    params0 = [np.asarray(p) for p in state.params]  # (members, *shape)
+    n_devices = 1
+    if population is None:
+        state = jax.tree_util.tree_map(lambda a: a[0], state)
+    else:
+        state, n_devices = _shard_members(state, members)
 
     n_inner, do_eval = _block_plan(sched)
     n_frames = len(n_inner)
-    per_chunk = _chunk_blocks(n_frames, max(1, math.ceil(CHUNK_STEPS / sched.record_every)))
+    n_head = 4 + len(opt.stat_names)
+    width = n_head + model.n_params
+    target = max(1, min(math.ceil(CHUNK_STEPS / sched.record_every), (1 << 24) // (members * width)))
+    per_chunk = _chunk_blocks(n_frames, target)
     n_chunks = math.ceil(n_frames / per_chunk)
     pad = n_chunks * per_chunk - n_frames
-    chunk = _compiled_chunk(model, loss, opt, lr, optimizer_options, sched, n_train, has_test, pad > 0)
+    chunk = _compiled_chunk(model, loss, opt, lr, options, sched, n_train, has_test, pad > 0, population is not None)
     n_inner = np.concatenate([n_inner, np.zeros(pad, np.int32)])
     do_eval = np.concatenate([do_eval, np.zeros(pad, bool)])
 
-    frames = [np.empty((n_frames, *p.shape), np.float32) for p in params0]
-    n_head = 4 + len(opt.stat_names)
-    hist = np.full((n_frames, n_head), np.nan, np.float64)
-    end = np.full(n_head, np.nan)
+    lead = (n_frames,) if population is None else (members, n_frames)
+    frames = [_frame_store((*lead, *shape), stream_to, name) for name, shape in zip(model.param_names,
+                                                                                    model.param_shapes)]
+    hist = np.full((members, n_frames, n_head), np.nan, np.float32)
+    end = np.full((members, n_head), np.nan)
     status, kept = "completed", 0
     bar = _progress(progress, sched.steps)
     t0 = time.perf_counter()
@@ -336,20 +398,25 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
             real = min(per_chunk, n_frames - lo)
             state, flat, at_end = chunk(
                 state, (jnp.asarray(n_inner[lo:lo + per_chunk]), jnp.asarray(do_eval[lo:lo + per_chunk])), tdata)
-            block_hist, pframes = unpack_blocks(np.asarray(flat)[:real], model.param_shapes, n_head)
-            hist[lo:lo + real] = block_hist
+            flat = np.asarray(flat)[..., :real, :]
+            at_end = np.stack([np.asarray(a, np.float64) for a in at_end], axis=-1)
+            if population is None:
+                flat, at_end = flat[None], at_end[None]
+            block_hist, pframes = unpack_blocks(flat, model.param_shapes, n_head)
+            hist[:, lo:lo + real] = block_hist
             for f, p in zip(frames, pframes):
-                f[lo:lo + real] = p
-            bad = ~np.isfinite(block_hist[:, 0])
-            if bad.any():  # keep the frames up to the first non-finite loss, and stop
+                f[..., lo:lo + real, *(slice(None),) * (p.ndim - 2)] = p if population is not None else p[0]
+            bad = ~np.isfinite(block_hist[0, :, 0])
+            if population is None and bad.any():  # keep the frames up to the first non-finite loss, and stop
                 kept, status = lo + int(np.argmax(bad)) + 1, "diverged"
                 break
-            kept, end = lo + real, np.asarray(at_end, np.float64)
-            if not np.isfinite(end[0]):
+            kept, end = lo + real, at_end
+            if population is None and not np.isfinite(end[0, 0]):
                 status = "diverged"
                 break
             if bar is not None:
-                bar.update(bar.task_ids[0], completed=int(n_inner[:kept].sum()), info=f"loss {end[0]:.4g}")
+                bar.update(bar.task_ids[0], completed=int(n_inner[:kept].sum()),
+                           info=f"loss {np.nanmedian(end[:, 0]):.4g}" + (" (median)" if population else ""))
     except KeyboardInterrupt:
         status = "interrupted"
     finally:
@@ -358,28 +425,42 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     seconds = time.perf_counter() - t0
 
     if status != "diverged":  # completed, or interrupted after the last whole chunk
-        final, done_steps = state.params, int(n_inner[:kept].sum())
+        final, done_steps = [np.asarray(p) for p in state.params], int(n_inner[:kept].sum())
     else:  # the last frame kept: parameters and metrics at the same step
-        final = [f[kept - 1] for f in frames] if kept else params0
+        final = [np.array(f[kept - 1]) for f in frames] if kept else [p[0] for p in params0]
         done_steps = sched.record_every * max(kept - 1, 0)
-        end = hist[kept - 1] if kept else end
+        end = hist[:, kept - 1].astype(np.float64) if kept else end
     record_steps = sched.record_every * np.arange(kept)
     columns = ["train_loss", "train_accuracy", "test_loss", "test_accuracy", *opt.stat_names]
-    history = {"step": record_steps, **{c: hist[:kept, i] for i, c in enumerate(columns)}}
-    metrics = {**{c: float(end[i]) for i, c in enumerate(columns)}, "steps": done_steps,
-               "seconds": round(seconds, 3)}
+    if population is None:
+        history = {"step": record_steps, **{c: hist[0, :kept, i].astype(np.float64) for i, c in enumerate(columns)}}
+        metrics = {c: float(end[0, i]) for i, c in enumerate(columns)}
+        member_metrics, member_status, params0 = None, None, [p[0] for p in params0]
+    else:
+        history = {"step": record_steps, **{c: hist[:, :kept, i] for i, c in enumerate(columns)}}
+        member_metrics = {c: end[:, i] for i, c in enumerate(columns)}
+        metrics = {c: float(np.nanmedian(v)) if np.isfinite(v).any() else math.nan for c, v in member_metrics.items()}
+        member_status = ["diverged" if not np.all(np.isfinite(hist[m, :kept, 0])) or not np.isfinite(end[m, 0])
+                         else status for m in range(members)]
+    metrics.update(steps=done_steps, seconds=round(seconds, 3))
     opt_cfg = {"name": opt.name, "lr": float(lr) if opt.name != "custom" else None, "options": opt.options}
     config = {
         "model": model.to_dict(), "loss": loss, "optimizer": opt_cfg, "steps": sched.steps,
         "epochs": epochs, "batch_size": sched.batch_size, "steps_per_epoch": sched.steps_per_epoch,
         "record_every": sched.record_every, "eval_every": sched.eval_every, "test_size": test_size,
-        "seed": seed, "standardize": bool(standardize), "init": "given" if init is not None else str(model.init),
+        "seed": seed, "split_seed": seed if split_seed is None else int(split_seed),
+        "population": population, "devices": n_devices,
+        "standardize": bool(standardize), "init": "given" if init is not None else str(model.init),
         "data": {"name": dataset.name if dataset else "split", "options": dict(dataset.options) if dataset else {},
                  "description": dataset.description if dataset else "",
                  "feature_names": list(dataset.feature_names) if dataset else [],
                  "class_names": list(dataset.class_names) if dataset else [],
                  "n_train": int(n_train), "n_test": int(len(sp.y_test))},
     }
-    return Run(model=model, params=[np.asarray(p) for p in final], frames=[f[:kept] for f in frames],
-               steps=record_steps, history=history, metrics=metrics, status=status, config=config,
-               initial_params=[np.asarray(p) for p in params0], split=sp)
+    run = Run(model=model, params=final, frames=[f[..., :kept, *(slice(None),) * len(s)] for f, s in
+                                                 zip(frames, model.param_shapes)],
+              steps=record_steps, history=history, metrics=metrics, status=status, config=config,
+              initial_params=params0, split=sp, member_metrics=member_metrics, member_status=member_status)
+    if stream_to is not None:
+        run.save(stream_to)
+    return run

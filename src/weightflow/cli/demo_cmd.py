@@ -25,9 +25,8 @@ def command(out, seed, quiet):
     data = load("linear-embedded", seed=seed)
     click.echo(f"data: {data.description}")
     run = train(MLP([data.n_features, 1]), data, optimizer="adam", lr=1e-4, steps=30000, record_every=40,
-                test_size=0.2, seed=seed, progress=False if quiet else None)
-    path = run.save(out)
-    print_summary(run, path)
+                test_size=0.2, seed=seed, progress=False if quiet else None, out=out)
+    print_summary(run, out)
     w = np.asarray(run.params[0])[:, 0]
     w0 = np.asarray(run.initial_params[0])[:, 0]
     rest = np.abs(w[1:])

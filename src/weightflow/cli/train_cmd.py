@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+import numpy as np
 
 from .options import build_model, load_dataset, model_options
 from .rule_options import rule_option_values, rule_options
@@ -22,11 +23,13 @@ from .rule_options import rule_option_values, rule_options
 @click.option("--record-every", default=None, type=int, help="Steps between recorded frames [default: ~500 frames].")
 @click.option("--eval-every", default=None, type=int, help="Steps between test evaluations [default: record-every].")
 @click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME].")
+@click.option("--population", default=None, type=int,
+              help="Train P members at once (seeds SEED..SEED+P-1) in one compiled program.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
 @rule_options
 def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
             standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
-            eval_every, out, quiet, **rule_flags):
+            eval_every, out, population, quiet, **rule_flags):
     """Train a model and record every weight as it goes."""
     from ..training import train
 
@@ -38,12 +41,12 @@ def command(data, data_options, label, hidden, activation, output, loss, init, b
     if nesterov:
         opt_options["nesterov"] = True
     opt_options.update(rule_option_values(optimizer, rule_flags))
+    out = out or f"runs/{dataset.name.replace(':', '-').replace('/', '_')}-{time.strftime('%Y%m%d-%H%M%S')}"
     run = train(model, dataset, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs, batch_size=batch_size,
                 record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, loss=loss,
-                standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options)
-    out = out or f"runs/{dataset.name.replace(':', '-').replace('/', '_')}-{time.strftime('%Y%m%d-%H%M%S')}"
-    path = run.save(out)
-    print_summary(run, path)
+                standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options,
+                population=population, out=out)
+    print_summary(run, out)
     return 0 if run.status == "completed" else 1
 
 
@@ -56,6 +59,12 @@ def print_summary(run, path) -> None:
 
     click.echo(f"{run.model}  {run.config['optimizer']['name']} lr {run.config['optimizer']['lr']}")
     click.echo(f"status {run.status}: {m['steps']} steps in {m['seconds']:.2f} s, {len(run.steps)} frames")
+    if run.population is not None:
+        acc = run.member_metrics["train_accuracy"]
+        diverged = sum(s == "diverged" for s in run.member_status)
+        click.echo(f"population of {run.population} (seeds {run.config['seed']}..{run.config['seed'] + run.population - 1}"
+                   f"{', sharded over %d devices' % run.config['devices'] if run.config['devices'] > 1 else ''}): "
+                   f"medians below; {np.mean(acc >= 1.0):.0%} reach train accuracy 1.0, {diverged} diverged")
     click.echo(f"train loss {fmt(m['train_loss'])}  accuracy {fmt(m['train_accuracy'])}")
     click.echo(f"test  loss {fmt(m['test_loss'])}  accuracy {fmt(m['test_accuracy'])}")
     if run.status == "diverged":

@@ -1,0 +1,109 @@
+"""Populations: many runs in one vmapped program, equal to the same seeds run alone; the run
+format with a member axis; frames streamed to disk; sharding across devices."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import weightflow as wf
+from weightflow.cli import main
+
+
+def test_a_member_equals_the_same_seed_trained_alone():
+    model = wf.MLP([2, 4, 1], activation="tanh")
+    kw = dict(optimizer="adam", lr=0.05, steps=100, record_every=10, batch_size=64, progress=False)
+    pop = wf.train(model, "moons", population=4, seed=10, **kw)
+    assert pop.population == 4 and pop.params[0].shape == (4, 2, 4) and pop.frames[0].shape == (4, 10, 2, 4)
+    for m in (0, 3):
+        alone = wf.train(model, "moons", seed=10 + m, split_seed=10, **kw)
+        member = pop.member(m)
+        for p, q in zip(member.params, alone.params):
+            np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+        for p, q in zip(member.frames, alone.frames):
+            np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(member.history["train_loss"], alone.history["train_loss"], rtol=1e-5)
+        assert member.metrics["test_accuracy"] == pytest.approx(alone.metrics["test_accuracy"])
+    # members really differ: own initial weights and own data order
+    assert not np.allclose(pop.initial_params[0][0], pop.initial_params[0][1])
+
+
+@pytest.fixture(scope="module")
+def xor_widths():
+    """Seed 002's question in small: the fraction of 64 seeds reaching accuracy 1.0 on XOR per width."""
+    rates = {}
+    for width in (1, 2, 3):
+        run = wf.train(wf.MLP([2, width, 1], activation="tanh"), "xor", optimizer="adam", lr=0.1, steps=400,
+                       record_every=400, test_size=0, population=64, seed=0, progress=False)
+        rates[width] = float(np.mean(run.member_metrics["train_accuracy"] == 1.0))
+    return rates
+
+
+def test_one_hidden_unit_never_solves_xor_and_two_sometimes_do(xor_widths):
+    assert xor_widths[1] == 0.0  # one tanh unit gives a monotone function of one projection: at most 3 of 4
+    assert xor_widths[2] > 0.0 and xor_widths[3] >= xor_widths[2] - 0.1
+
+
+def test_population_run_round_trips_and_streams(tmp_path):
+    out = tmp_path / "pop"
+    run = wf.train(wf.MLP([2, 3, 1], activation="sigmoid"), "diamond", optimizer="sgd", lr=0.5, steps=50,
+                   record_every=5, population=3, seed=1, progress=False, out=out)
+    assert isinstance(run.frames[0], np.memmap)  # written chunk by chunk into the run directory
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["config"]["population"] == 3
+    back = wf.load_run(out)
+    assert back.population == 3 and back.member_status == ["completed"] * 3
+    for a, b in zip(back.frames, run.frames):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(back.params, run.params):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(back.history["train_loss"], run.history["train_loss"])
+    np.testing.assert_allclose(back.member_metrics["train_accuracy"], run.member_metrics["train_accuracy"],
+                               rtol=1e-6)
+    assert back.metrics["train_accuracy"] == pytest.approx(np.median(run.member_metrics["train_accuracy"]))
+    np.testing.assert_array_equal(back.member(2).frames[1], run.frames[1][2])
+
+
+def test_a_diverging_member_does_not_stop_the_others():
+    run = wf.train(wf.MLP([15, 1], output="linear"), "linear-embedded", optimizer="sgd", lr=1.0, loss="sse",
+                   steps=40, record_every=1, population=2, seed=0, init=None, progress=False)
+    assert run.status == "completed" and run.member_status == ["diverged", "diverged"]
+    ok = wf.train(wf.MLP([15, 1]), "linear-embedded", optimizer="adam", lr=1e-2, steps=40, record_every=1,
+                  population=2, seed=0, progress=False)
+    assert ok.member_status == ["completed", "completed"] and len(ok.steps) == 40
+
+
+def test_population_through_the_cli(tmp_path, capsys):
+    code = main(["train", "--data", "xor", "--hidden", "4", "--activation", "tanh", "--lr", "0.1", "--steps",
+                 "300", "--test-size", "0", "--population", "8", "--out", str(tmp_path / "p"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "population of 8 (seeds 0..7)" in out and "reach train accuracy 1.0" in out
+    run = wf.load_run(tmp_path / "p")
+    assert run.population == 8 and run.frames[0].shape[:2] == (8, 300 // run.config["record_every"])
+
+
+def test_sharded_population_equals_one_device(tmp_path):
+    """Two CPU devices (XLA's host-platform device count) split the member axis; results must equal
+    the same population on one device."""
+    code = f"""
+import numpy as np, jax, weightflow as wf
+run = wf.train(wf.MLP([2, 4, 1], activation="tanh"), "moons", optimizer="adam", lr=0.05, steps=60,
+               record_every=10, population=4, seed=3, progress=False)
+np.savez({str(tmp_path / 'r')!r} + str(jax.device_count()) + ".npz", *run.params, *run.frames,
+         devices=run.config["devices"])
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for flags in ("--xla_force_host_platform_device_count=2", ""):
+        proc = subprocess.run([sys.executable, "-c", code], env={**env, "XLA_FLAGS": flags}, capture_output=True,
+                              text=True)
+        assert proc.returncode == 0, proc.stderr
+    two, one = np.load(tmp_path / "r2.npz"), np.load(tmp_path / "r1.npz")
+    assert int(two["devices"]) == 2 and int(one["devices"]) == 1
+    for k in one.files:
+        if k != "devices":
+            np.testing.assert_allclose(two[k], one[k], rtol=1e-5, atol=1e-6)  # float32 sums reorder
