@@ -282,13 +282,50 @@ def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, p
     return TrainState(list(params0), opt_state, perm, k_data, jnp.zeros((len(seeds),), jnp.int32))
 
 
-def _frame_store(shape: tuple, stream_to: Path | None, name: str) -> np.ndarray:
-    """Where frames go: memory, or a memory-mapped .npy in ``stream_to/frames`` (written chunk by
-    chunk, so a population's trajectory never has to fit in memory)."""
+class FrameFile:
+    """Frames streamed into ``DIR/frames/NAME.npy``, shape (members?, frames, *param shape).
+
+    Chunks are written with positioned writes into the preallocated file, so the trajectory never
+    has to be in memory (a memory map would count its dirty pages against the process); the
+    finished frames are read back as a read-only memory map.
+    """
+
+    def __init__(self, path: Path, shape: tuple, population: bool):
+        self.path, self.shape, self.population = path, shape, population
+        np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape).flush()  # header + sparse body
+        with open(path, "rb") as fh:
+            np.lib.format.read_array_header_1_0(fh) if np.lib.format.read_magic(fh) == (1, 0) else \
+                np.lib.format.read_array_header_2_0(fh)
+            self.offset = fh.tell()
+        lead = 2 if population else 1
+        self.frames = shape[lead - 1]
+        self.item = int(np.prod(shape[lead:], dtype=np.int64)) * 4
+
+    def __setitem__(self, frame_slice: slice, block: np.ndarray) -> None:
+        """Write ``block`` (members?, n, *shape) at frames ``frame_slice.start`` onwards."""
+        block = np.ascontiguousarray(block, np.float32)
+        lo = frame_slice.start
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            if not self.population:
+                os.pwrite(fd, block.tobytes(), self.offset + lo * self.item)
+            else:
+                for m in range(block.shape[0]):
+                    os.pwrite(fd, block[m].tobytes(), self.offset + (m * self.frames + lo) * self.item)
+        finally:
+            os.close(fd)
+
+    def read(self, kept: int) -> np.ndarray:
+        arr = np.load(self.path, mmap_mode="r")
+        return arr[:, :kept] if self.population else arr[:kept]
+
+
+def _frame_store(shape: tuple, stream_to: Path | None, name: str, population: bool):
+    """Where frames go: an array in memory, or a FrameFile in ``stream_to/frames``."""
     if stream_to is None:
         return np.empty(shape, np.float32)
     (stream_to / "frames").mkdir(parents=True, exist_ok=True)
-    return np.lib.format.open_memmap(stream_to / "frames" / f"{name}.npy", mode="w+", dtype=np.float32, shape=shape)
+    return FrameFile(stream_to / "frames" / f"{name}.npy", shape, population)
 
 
 def _shard_members(state: TrainState, members: int):
@@ -301,6 +338,13 @@ def _shard_members(state: TrainState, members: int):
 
     mesh = Mesh(np.asarray(jax.devices()), ("members",))
     return jax.device_put(state, NamedSharding(mesh, PartitionSpec("members"))), n_dev
+
+
+def _read(store, kept: int, population: bool) -> np.ndarray:
+    """The first ``kept`` frames of a frame store (frames on axis 0, or axis 1 with members)."""
+    if isinstance(store, FrameFile):
+        return store.read(kept)
+    return store[:, :kept] if population else store[:kept]
 
 
 def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | None = None,
@@ -385,8 +429,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     do_eval = np.concatenate([do_eval, np.zeros(pad, bool)])
 
     lead = (n_frames,) if population is None else (members, n_frames)
-    frames = [_frame_store((*lead, *shape), stream_to, name) for name, shape in zip(model.param_names,
-                                                                                    model.param_shapes)]
+    frames = [_frame_store((*lead, *shape), stream_to, name, population is not None)
+              for name, shape in zip(model.param_names, model.param_shapes)]
     hist = np.full((members, n_frames, n_head), np.nan, np.float32)
     end = np.full((members, n_head), np.nan)
     status, kept = "completed", 0
@@ -405,7 +449,13 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
             block_hist, pframes = unpack_blocks(flat, model.param_shapes, n_head)
             hist[:, lo:lo + real] = block_hist
             for f, p in zip(frames, pframes):
-                f[..., lo:lo + real, *(slice(None),) * (p.ndim - 2)] = p if population is not None else p[0]
+                block = p if population is not None else p[0]
+                if isinstance(f, FrameFile):
+                    f[lo:lo + real] = block
+                elif population is None:
+                    f[lo:lo + real] = block
+                else:
+                    f[:, lo:lo + real] = block
             bad = ~np.isfinite(block_hist[0, :, 0])
             if population is None and bad.any():  # keep the frames up to the first non-finite loss, and stop
                 kept, status = lo + int(np.argmax(bad)) + 1, "diverged"
@@ -427,7 +477,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     if status != "diverged":  # completed, or interrupted after the last whole chunk
         final, done_steps = [np.asarray(p) for p in state.params], int(n_inner[:kept].sum())
     else:  # the last frame kept: parameters and metrics at the same step
-        final = [np.array(f[kept - 1]) for f in frames] if kept else [p[0] for p in params0]
+        final = [np.array(_read(f, kept, False)[kept - 1]) for f in frames] if kept else [p[0] for p in params0]
         done_steps = sched.record_every * max(kept - 1, 0)
         end = hist[:, kept - 1].astype(np.float64) if kept else end
     record_steps = sched.record_every * np.arange(kept)
@@ -457,8 +507,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
                  "class_names": list(dataset.class_names) if dataset else [],
                  "n_train": int(n_train), "n_test": int(len(sp.y_test))},
     }
-    run = Run(model=model, params=final, frames=[f[..., :kept, *(slice(None),) * len(s)] for f, s in
-                                                 zip(frames, model.param_shapes)],
+    run = Run(model=model, params=final, frames=[_read(f, kept, population is not None) for f in frames],
               steps=record_steps, history=history, metrics=metrics, status=status, config=config,
               initial_params=params0, split=sp, member_metrics=member_metrics, member_status=member_status)
     if stream_to is not None:
