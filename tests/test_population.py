@@ -107,3 +107,19 @@ np.savez({str(tmp_path / 'r')!r} + str(jax.device_count()) + ".npz", *run.params
     for k in one.files:
         if k != "devices":
             np.testing.assert_allclose(two[k], one[k], rtol=1e-5, atol=1e-6)  # float32 sums reorder
+
+
+def test_a_grid_of_learning_rates_is_one_population():
+    """lr=[a, b] with population 3: six members in one program, member i*3+m equal to seed m alone at lr[i]."""
+    model = wf.MLP([2, 4, 1], activation="tanh")
+    kw = dict(optimizer="sgd", steps=60, record_every=10, progress=False, seed=5)
+    grid = wf.train(model, "moons", lr=[0.05, 0.5], population=3, **kw)
+    assert grid.population == 6 and grid.config["optimizer"]["lr"] == [0.05, 0.5]
+    for m, (lr, seed) in {1: (0.05, 6), 5: (0.5, 7)}.items():
+        alone = wf.train(model, "moons", lr=lr, split_seed=5, **{**kw, "seed": seed})
+        member = grid.member(m)
+        assert member.config["optimizer"]["lr"] == lr and member.config["seed"] == seed
+        for p, q in zip(member.params, alone.params):
+            np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+    # the same seeds at both learning rates start from the same weights
+    np.testing.assert_array_equal(grid.initial_params[0][0], grid.initial_params[0][3])

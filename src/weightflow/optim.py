@@ -12,6 +12,7 @@ import difflib
 import math
 from typing import Any, Callable, NamedTuple, Sequence
 
+import jax.numpy as jnp
 import optax
 
 from .errors import bad_input
@@ -28,24 +29,38 @@ class Optimizer(NamedTuple):
     # scalar per name (e.g. a proposal rule's acceptance rate since the previous frame)
     stat_names: tuple[str, ...] = ()
     stats: Callable[[Any], Sequence] | None = None
+    lr_in_state: bool = False  # the learning rate lives in the state (see set_learning_rate)
 
 
-def _sgd(lr, momentum=0.0, nesterov=False):
-    return optax.sgd(lr, momentum=momentum or None, nesterov=nesterov)
-
-
-# name -> (factory(lr, **options), allowed options with defaults)
+# name -> (optax factory, allowed options with defaults). The learning rate is injected into the
+# optimizer state (optax.inject_hyperparams), so one compiled program serves every learning rate
+# and a population can give each member its own.
 _FACTORIES: dict[str, tuple[Callable[..., Any], dict]] = {
-    "gd": (lambda lr: optax.sgd(lr), {}),
-    "sgd": (_sgd, {"momentum": 0.0, "nesterov": False}),
-    "adam": (lambda lr, b1=0.9, b2=0.999, eps=1e-8: optax.adam(lr, b1=b1, b2=b2, eps=eps),
-             {"b1": 0.9, "b2": 0.999, "eps": 1e-8}),
-    "nadam": (lambda lr, b1=0.9, b2=0.999, eps=1e-8: optax.nadam(lr, b1=b1, b2=b2, eps=eps),
-              {"b1": 0.9, "b2": 0.999, "eps": 1e-8}),
-    "rmsprop": (lambda lr, decay=0.9, eps=1e-8, momentum=0.0:
-                optax.rmsprop(lr, decay=decay, eps=eps, momentum=momentum or None),
-                {"decay": 0.9, "eps": 1e-8, "momentum": 0.0}),
+    "gd": (optax.sgd, {}),
+    "sgd": (optax.sgd, {"momentum": 0.0, "nesterov": False}),
+    "adam": (optax.adam, {"b1": 0.9, "b2": 0.999, "eps": 1e-8}),
+    "nadam": (optax.nadam, {"b1": 0.9, "b2": 0.999, "eps": 1e-8}),
+    "rmsprop": (optax.rmsprop, {"decay": 0.9, "eps": 1e-8, "momentum": 0.0}),
 }
+_STATIC = ("momentum", "nesterov")  # change the update's structure, so they stay Python values
+
+
+def _injected(factory, lr: float, options: dict) -> optax.GradientTransformation:
+    kw = dict(options)
+    if "momentum" in kw:
+        kw["momentum"] = kw["momentum"] or None
+    import inspect
+
+    static = tuple(a for a in _STATIC if a in inspect.signature(factory).parameters)
+    return optax.inject_hyperparams(factory, static_args=static)(learning_rate=lr, **kw)
+
+
+def set_learning_rate(state, lr):
+    """Put ``lr`` (a scalar, or one per member) into a named gradient optimizer's state."""
+    hyper = dict(state.hyperparams)
+    hyper["learning_rate"] = jnp.asarray(lr, jnp.asarray(hyper["learning_rate"]).dtype)
+    return state._replace(hyperparams=hyper)
+
 
 # rules registered by other modules (gradient-free ones): name -> (builder(lr, **opts) -> Optimizer, defaults)
 _RULES: dict[str, tuple[Callable[..., Optimizer], dict]] = {}
@@ -105,4 +120,5 @@ def make_optimizer(optimizer: "str | Optimizer | optax.GradientTransformation", 
     chosen = {**defaults, **options}
     if name in _RULES:
         return factory(lr, key=key, **chosen)
-    return Optimizer(name, optax.with_extra_args_support(factory(lr, **chosen)), True, chosen)
+    return Optimizer(name, optax.with_extra_args_support(_injected(factory, lr, chosen)), True, chosen,
+                     lr_in_state=True)

@@ -87,7 +87,11 @@ class Run:
         m = m % self.population
         metrics = {k: float(v[m]) for k, v in self.member_metrics.items()}
         metrics.update(steps=self.metrics.get("steps"), seconds=self.metrics.get("seconds"))
-        config = {**self.config, "population": None, "seed": self.config["seed"] + m, "member": m}
+        per = self.config.get("population") or self.population
+        lr = self.config["optimizer"]["lr"]
+        optimizer = {**self.config["optimizer"], "lr": lr[m // per] if isinstance(lr, list) else lr}
+        config = {**self.config, "population": None, "members": None, "seed": self.config["seed"] + m % per,
+                  "member": m, "optimizer": optimizer}
         history = {k: (v if k == "step" else v[m]) for k, v in self.history.items()}
         return Run(model=self.model, params=[p[m] for p in self.params], frames=[f[m] for f in self.frames],
                    steps=self.steps, history=history, metrics=metrics, status=self.member_status[m], config=config,
@@ -163,9 +167,10 @@ class Run:
             np.savez(out / "history.npz", **{k: np.asarray(v) for k, v in self.history.items()})
             with open(out / "members.csv", "w", newline="") as fh:
                 w = csv.writer(fh)
-                w.writerow(["member", "seed", "status", *self.member_metrics])
+                w.writerow(["member", "seed", "lr", "status", *self.member_metrics])
                 for m in range(self.population):
-                    w.writerow([m, self.config["seed"] + m, self.member_status[m],
+                    cfg = self.member(m).config
+                    w.writerow([m, cfg["seed"], cfg["optimizer"]["lr"], self.member_status[m],
                                 *(f"{v[m]:.9g}" if np.isfinite(v[m]) else "" for v in self.member_metrics.values())])
         meta = {"format_version": FORMAT_VERSION, "weightflow_version": __version__, "status": self.status,
                 "metrics": self.metrics, "config": self.config}
@@ -256,6 +261,6 @@ def _read_history_csv(path: Path) -> dict[str, np.ndarray]:
 def _read_members(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    columns = [c for c in rows[0] if c not in ("member", "seed", "status")] if rows else []
+    columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status")] if rows else []
     metrics = {c: np.asarray([float(r[c]) if r[c] != "" else math.nan for r in rows]) for c in columns}
     return metrics, [r["status"] for r in rows]

@@ -25,7 +25,7 @@ from . import losses
 from .datasets import Dataset, Split, load, split
 from .errors import WeightflowError, bad_input
 from .model import MLP
-from .optim import Optimizer, make_optimizer
+from .optim import Optimizer, check_lr, make_optimizer, set_learning_rate
 from .run import Run
 
 CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often the host looks in
@@ -207,8 +207,8 @@ def _compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, ha
     block plan are shared). Reused across runs with the same static configuration: jax caches
     compiled code per jitted function, and a new closure would compile again. Custom optax objects
     are not cached: their hyperparameters are hidden in closures."""
-    key = (model, loss, opt.name, float(lr), tuple(sorted((options or {}).items())), sched, n_train, has_test,
-           padded, population)
+    key = (model, loss, opt.name, None if opt.lr_in_state else float(lr), tuple(sorted((options or {}).items())),
+           sched, n_train, has_test, padded, population)
     if opt.name != "custom" and key in _CHUNKS:
         return _CHUNKS[key]
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
@@ -267,8 +267,10 @@ def _progress(enabled: bool | None, total: int):
     return bar
 
 
-def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int):
-    """Every member's TrainState stacked on a leading axis (members,): keys from each member's seed."""
+def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int,
+                   member_lr: list[float] | None = None):
+    """Every member's TrainState stacked on a leading axis (members,): keys from each member's seed,
+    and each member's learning rate when ``member_lr`` is given (optimizers keeping lr in state)."""
     keys = jax.vmap(lambda s: jax.random.split(jax.random.PRNGKey(s), 3))(jnp.asarray(seeds, jnp.uint32))
     k_init, k_data, k_opt = keys[:, 0], keys[:, 1], keys[:, 2]
     if init is not None:
@@ -278,6 +280,8 @@ def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, p
         params0 = jax.vmap(model.init_params)(k_init)
     # a rule's state takes its member's key; optax's ignore it
     opt_state = jax.vmap(lambda p, k: make_optimizer(optimizer, lr, key=k, **options).tx.init(p))(params0, k_opt)
+    if member_lr is not None:
+        opt_state = set_learning_rate(opt_state, member_lr)
     perm = jnp.zeros((len(seeds), perm_len), jnp.int32)
     return TrainState(list(params0), opt_state, perm, k_data, jnp.zeros((len(seeds),), jnp.int32))
 
@@ -369,7 +373,9 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     initial weights, data order and rule randomness from seed ``seed + m`` (so it equals
     ``train(..., seed=seed + m, split_seed=seed)``); all share the train/test split of
     ``split_seed`` (default ``seed``). Arrays then carry a leading member axis, and the member
-    axis is sharded over every visible device when the count divides it.
+    axis is sharded over every visible device when the count divides it. With a list of learning
+    rates ``lr=[a, b, ...]`` the population is repeated for each (the same seeds), lr-major:
+    member ``i * population + m`` has ``lr[i]`` and seed ``seed + m`` -- still one program.
     out: write the run directory there, streaming frames to disk chunk by chunk.
     Returns a :class:`Run`; its status is ``completed``, ``diverged`` (NaN/inf loss: training stops,
     frames up to there are kept) or ``interrupted`` (Ctrl-C between chunks). In a population a
@@ -382,6 +388,13 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
             raise bad_input(name, "a whole number >= 0", value, f"e.g. --{name.replace('_', '-')} 0")
     seed = int(seed)
     members = 1 if population is None else _positive_int(population, "population", "--population 64")
+    lr_grid = None
+    if isinstance(lr, (list, tuple, np.ndarray)):
+        if population is None:
+            raise bad_input("lr", "one learning rate for a single run", list(lr),
+                            "give --population P to train P members per learning rate")
+        lr_grid = [check_lr(v) for v in lr]
+        lr = lr_grid[0]
     sp, dataset = _as_split(data, test_size, seed if split_seed is None else int(split_seed), standardize,
                             data_options)
     n_train, d = sp.X_train.shape
@@ -407,8 +420,15 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     tdata = TrainData(jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
                       jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
     perm_len = 0 if sched.batch_size is None else sched.steps_per_epoch * sched.batch_size
-    seeds = [seed + m for m in range(members)]
-    state = _initial_state(model, optimizer, lr, options, seeds, init, perm_len)
+    member_lr = None
+    if lr_grid is not None:
+        if not opt.lr_in_state:
+            raise bad_input("lr", f"one learning rate for optimizer {opt.name}", lr_grid,
+                            "grids of learning rates work with gd, sgd, adam, nadam, rmsprop")
+        member_lr = [v for v in lr_grid for _ in range(members)]  # lr-major: all seeds of lr 0, then lr 1...
+    seeds = [seed + m for m in range(members)] * (1 if lr_grid is None else len(lr_grid))
+    members = len(seeds)
+    state = _initial_state(model, optimizer, lr, options, seeds, init, perm_len, member_lr)
     params0 = [np.asarray(p) for p in state.params]  # (members, *shape)
     n_devices = 1
     if population is None:
@@ -493,13 +513,14 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
         member_status = ["diverged" if not np.all(np.isfinite(hist[m, :kept, 0])) or not np.isfinite(end[m, 0])
                          else status for m in range(members)]
     metrics.update(steps=done_steps, seconds=round(seconds, 3))
-    opt_cfg = {"name": opt.name, "lr": float(lr) if opt.name != "custom" else None, "options": opt.options}
+    opt_cfg = {"name": opt.name, "lr": (lr_grid or float(lr)) if opt.name != "custom" else None,
+               "options": opt.options}
     config = {
         "model": model.to_dict(), "loss": loss, "optimizer": opt_cfg, "steps": sched.steps,
         "epochs": epochs, "batch_size": sched.batch_size, "steps_per_epoch": sched.steps_per_epoch,
         "record_every": sched.record_every, "eval_every": sched.eval_every, "test_size": test_size,
         "seed": seed, "split_seed": seed if split_seed is None else int(split_seed),
-        "population": population, "devices": n_devices,
+        "population": population, "members": members, "devices": n_devices,
         "standardize": bool(standardize), "init": "given" if init is not None else str(model.init),
         "data": {"name": dataset.name if dataset else "split", "options": dict(dataset.options) if dataset else {},
                  "description": dataset.description if dataset else "",
