@@ -7,14 +7,15 @@ import time
 import click
 import numpy as np
 
-from .options import build_model, load_dataset, model_options
+from .options import build_model, load_dataset, model_options, parse_lr
 from .rule_options import rule_option_values, rule_options
 
 
 @click.command("train")
 @model_options
 @click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop.")
-@click.option("--lr", default=1e-3, show_default=True, type=float, help="Learning rate.")
+@click.option("--lr", default="1e-3", show_default=True,
+              help="Learning rate; with --population, a comma list is a grid (one program).")
 @click.option("--momentum", default=None, type=float, help="Momentum for sgd / rmsprop.")
 @click.option("--nesterov", is_flag=True, help="Nesterov momentum for sgd.")
 @click.option("--steps", default=None, type=int, help="Optimizer steps [default: 1000].")
@@ -33,6 +34,7 @@ def command(data, data_options, label, hidden, activation, output, loss, init, b
     """Train a model and record every weight as it goes."""
     from ..training import train
 
+    lr = parse_lr(lr)
     dataset = load_dataset(data, data_options, label)
     model = build_model(dataset, hidden, activation, output, init, bias_init, no_bias)
     opt_options = {}
