@@ -34,14 +34,22 @@ def test_a_member_equals_the_same_seed_trained_alone():
 
 
 @pytest.fixture(scope="module")
-def xor_widths():
-    """Seed 002's question in small: the fraction of 64 seeds reaching accuracy 1.0 on XOR per width."""
-    rates = {}
-    for width in (1, 2, 3):
-        run = wf.train(wf.MLP([2, width, 1], activation="tanh"), "xor", optimizer="adam", lr=0.1, steps=400,
-                       record_every=400, test_size=0, population=64, seed=0, progress=False)
-        rates[width] = float(np.mean(run.member_metrics["train_accuracy"] == 1.0))
-    return rates
+def xor_widths(tmp_path_factory):
+    """Seed 002's question in small, through `weightflow sweep`: the fraction of 64 seeds reaching
+    accuracy 1.0 on XOR per width (each width one program, its seeds one population)."""
+    import csv
+
+    out = tmp_path_factory.mktemp("sweep")
+    code = main(["sweep", "--data", "xor", "--hidden", "1,2,3", "--activation", "tanh", "--lr", "0.1", "--steps",
+                 "400", "--population", "64", "--test-size", "0", "--out", str(out), "--quiet"])
+    assert code == 0
+    with open(out / "summary.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["run"] for r in rows] == ["tanh-1", "tanh-2", "tanh-3"]
+    rate = {int(r["hidden"]): float(r["success_rate (train_accuracy >= 1)"]) for r in rows}
+    run = wf.load_run(out / "tanh-2")  # the summary agrees with the stored population
+    assert rate[2] == np.mean(run.member_metrics["train_accuracy"] >= 1.0) and run.population == 64
+    return rate
 
 
 def test_one_hidden_unit_never_solves_xor_and_two_sometimes_do(xor_widths):
@@ -123,3 +131,20 @@ def test_a_grid_of_learning_rates_is_one_population():
             np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
     # the same seeds at both learning rates start from the same weights
     np.testing.assert_array_equal(grid.initial_params[0][0], grid.initial_params[0][3])
+
+
+@pytest.mark.parametrize("text, match", [
+    ("[data]\nname = 'xor'\n[modle]\nhidden = [[2]]\n", "sections among"),
+    ("[data]\nname = 'xor'\n[train]\nsteeps = 5\n", r"\[train\]: expected keys among"),
+    ("[model]\nhidden = [[2]]\n", "expected a dataset name"),
+    ("[data\nname = 'xor'", "expected TOML"),
+])
+def test_bad_sweep_configs_are_one_line_errors(text, match, tmp_path, capsys):
+    path = tmp_path / "sweep.toml"
+    path.write_text(text)
+    code = main(["sweep", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    import re
+
+    assert re.search(match, err)

@@ -1,0 +1,126 @@
+"""Sweeps: a grid of configurations, each trained as a population, summarised per grid point.
+
+Widths, depths and activations change the program, so each is its own run; learning rates and
+seeds are population axes of one program (see ``train(population=..., lr=[...])``). A sweep
+writes one population run directory per program and ``summary.csv`` with, per (program, lr):
+the success rate (members whose final ``metric`` reaches ``threshold``), the median final metric,
+and the median step at which members first reach ``reach`` (from the recorded frames).
+
+Config (TOML, or the same dict from Python)::
+
+    [data]   name = "xor", test_size = 0, options = {...}
+    [model]  hidden = [[1], [2], [4, 4]], activation = ["relu", "tanh"], output, init, bias_init, loss
+    [train]  optimizer = "adam", lr = [0.01, 0.1], steps = 2000, population = 256, seed = 0, record_every
+    [success] metric = "train_accuracy", threshold = 1.0, reach = 0.9
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import load
+from .errors import WeightflowError, bad_input
+from .model import MLP
+from .run import Run
+
+_SECTIONS = {"data": {"name", "test_size", "options", "standardize"},
+             "model": {"hidden", "activation", "output", "init", "bias_init", "loss", "bias"},
+             "train": {"optimizer", "lr", "steps", "epochs", "batch_size", "population", "seed", "record_every",
+                       "options"},
+             "success": {"metric", "threshold", "reach"},
+             "name": None}
+
+
+def read_config(path: str | Path) -> dict:
+    """Parse a sweep TOML file, with one-line errors for a missing file or bad TOML."""
+    p = Path(path)
+    if not p.is_file():
+        raise bad_input("sweep config", "a TOML file that exists", str(p), "check the path, e.g. experiments/*.toml")
+    try:
+        return tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise WeightflowError(f"sweep config {p}: expected TOML, got a parse error ({e}); fix the file") from None
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def check_config(cfg: dict) -> dict:
+    for key, value in cfg.items():
+        if key not in _SECTIONS:
+            raise bad_input("sweep config", "sections among " + ", ".join(_SECTIONS), key, "remove or rename it")
+        allowed = _SECTIONS[key]
+        if allowed is not None:
+            unknown = sorted(set(value) - allowed)
+            if unknown:
+                raise bad_input(f"sweep config [{key}]", "keys among " + ", ".join(sorted(allowed)),
+                                ", ".join(unknown), "remove or rename them")
+    if "name" not in cfg.get("data", {}):
+        raise WeightflowError("sweep config [data]: expected a dataset name, got none; add name = \"xor\"")
+    return cfg
+
+
+def first_reach(history: dict, metric: str, level: float) -> np.ndarray:
+    """Per member (members,), the first recorded step whose ``metric`` >= ``level`` (inf if never)."""
+    values = np.asarray(history[metric])
+    hit = values >= level
+    steps = np.asarray(history["step"], np.float64)
+    return np.where(hit.any(axis=1), steps[np.argmax(hit, axis=1)], np.inf)
+
+
+def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=print) -> list[dict]:
+    """Train every grid point of ``cfg`` into ``out``; returns the summary rows (also summary.csv)."""
+    from .training import train
+
+    cfg = check_config(cfg)
+    data, model_cfg, tr, success = (cfg.get(k, {}) for k in ("data", "model", "train", "success"))
+    dataset = load(data["name"], **data.get("options", {}))
+    metric = success.get("metric", "train_accuracy")
+    threshold, reach = float(success.get("threshold", 1.0)), float(success.get("reach", 0.9))
+    population = int(tr.get("population", 64))
+    lrs = [float(v) for v in _as_list(tr.get("lr", 1e-3))]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    hiddens = [_as_list(h) for h in _as_list(model_cfg.get("hidden", [[4]]))]
+    for hidden, activation in itertools.product(hiddens, _as_list(model_cfg.get("activation", "tanh"))):
+        n_out = 1 if dataset.n_classes == 2 and model_cfg.get("output") != "softmax" else dataset.n_classes
+        model = MLP([dataset.n_features, *hidden, n_out], activation=activation, output=model_cfg.get("output"),
+                    init=model_cfg.get("init", "glorot-uniform"), bias_init=model_cfg.get("bias_init", 0.0),
+                    bias=model_cfg.get("bias", True))
+        label = f"{activation}-{'x'.join(map(str, hidden)) or 'none'}"
+        run = train(model, dataset, optimizer=tr.get("optimizer", "adam"), lr=lrs, population=population,
+                    steps=tr.get("steps"), epochs=tr.get("epochs"), batch_size=tr.get("batch_size"),
+                    record_every=tr.get("record_every"), test_size=data.get("test_size", 0.2),
+                    standardize=data.get("standardize", False), seed=int(tr.get("seed", 0)),
+                    loss=model_cfg.get("loss"), optimizer_options=tr.get("options"), progress=progress,
+                    out=out / label)
+        final = run.member_metrics[metric]
+        reached = first_reach(run.history, metric, reach)
+        for i, lr in enumerate(lrs):
+            part = slice(i * population, (i + 1) * population)
+            med = float(np.median(reached[part]))
+            rows.append({"run": label, "activation": activation, "hidden": "x".join(map(str, hidden)) or "none",
+                         "lr": lr, "members": population, f"success_rate ({metric} >= {threshold:g})":
+                         float(np.mean(final[part] >= threshold)), f"median_final_{metric}": float(np.median(final[part])),
+                         f"median_steps_to_{reach:g}": med if math.isfinite(med) else "never"})
+            echo("  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in rows[-1].items()))
+    with open(out / "summary.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
+def member_run(out: str | Path, label: str) -> Run:
+    """One grid point's population run of a finished sweep."""
+    from .run import load_run
+
+    return load_run(Path(out) / label)
