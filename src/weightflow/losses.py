@@ -60,8 +60,9 @@ def per_sample(z: jax.Array, y: jax.Array, loss: str, output: str) -> jax.Array:
     if loss == "bce":
         t = _targets(y, 1, z.dtype)[0]
         s = z[0]
-        # log(1 + exp(-|s|)) form: no overflow for huge logits of either sign
-        return jnp.maximum(s, 0) - s * t + jnp.log1p(jnp.exp(-jnp.abs(s)))
+        # softplus(s) - s*t = log(1 + exp(s)) - s*t: no overflow for huge logits of either sign, and its
+        # gradient sigmoid(s) - t is right at s = 0 too (the max/abs form gives -t there)
+        return jax.nn.softplus(s) - s * t
     if loss == "ce":
         logp = jax.nn.log_softmax(z, axis=0)
         return -jnp.take_along_axis(logp, y[None, :].astype(jnp.int32), axis=0)[0]

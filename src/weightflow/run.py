@@ -109,6 +109,12 @@ class Run:
         """Output activation (n, out) for inputs (n, d) with the final parameters."""
         return self.model.forward_numpy(self.params, x)[1]
 
+    def to_torch(self, logits: bool = False):
+        """An ``nn.Sequential`` holding the trained weights (see ``weightflow.export.to_torch``)."""
+        from .export import to_torch
+
+        return to_torch(self, logits=logits)
+
     def animate(self, **options):
         """The weight movie inline in a notebook (see ``weightflow.viz.animate``)."""
         from .viz import animate
