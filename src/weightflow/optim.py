@@ -122,3 +122,6 @@ def make_optimizer(optimizer: "str | Optimizer | optax.GradientTransformation", 
         return factory(lr, key=key, **chosen)
     return Optimizer(name, optax.with_extra_args_support(_injected(factory, lr, chosen)), True, chosen,
                      lr_in_state=True)
+
+
+from . import gradient_free as _gradient_free  # noqa: E402,F401  (registers random-walk, metropolis, langevin)

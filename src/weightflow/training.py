@@ -207,8 +207,9 @@ def _compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, ha
     block plan are shared). Reused across runs with the same static configuration: jax caches
     compiled code per jitted function, and a new closure would compile again. Custom optax objects
     are not cached: their hyperparameters are hidden in closures."""
-    key = (model, loss, opt.name, None if opt.lr_in_state else float(lr), tuple(sorted((options or {}).items())),
-           sched, n_train, has_test, padded, population)
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items()))
+    key = (model, loss, opt.name, None if opt.lr_in_state else float(lr), frozen, sched, n_train, has_test, padded,
+           population)
     if opt.name != "custom" and key in _CHUNKS:
         return _CHUNKS[key]
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)

@@ -1,17 +1,91 @@
 """Flags of the gradient-free training rules (--eta, --temperature, ...), kept apart from train_cmd.
 
-``rule_options`` adds the flags to a command; ``rule_option_values`` turns the ones the user gave
-into optimizer options for the chosen rule. No rule flags exist yet.
+``rule_options`` adds the flags to a command (all default None: "not given"); ``rule_option_values``
+turns the ones the user gave into optimizer options for the chosen rule, and refuses a flag the
+chosen optimizer does not take or a malformed value, with one line saying what and how to fix it.
+The rules themselves live in ``weightflow.gradient_free`` (imported here only when a command runs,
+so ``--help`` stays fast).
 """
 
 from __future__ import annotations
 
+import click
+
+from ..errors import bad_input
+
+# (flag, option name, click type, help)
+FLAGS = (
+    ("--eta", "eta", float, "random-walk: lattice step of every W move [default: 1]."),
+    ("--p-w", "p_w", str, "random-walk: P(-eta),P(0),P(+eta) of each W entry's move, e.g. 1/3,1/3,1/3."),
+    ("--p-b", "p_b", str, "random-walk: P(-bias_step),P(+bias_step) of each b entry's move, e.g. 1/2,1/2."),
+    ("--bias-step", "bias_step", float,
+     "Size of a bias move (random-walk [default: 2]; metropolis [default: --step])."),
+    ("--temperature", "temperature", float, "metropolis, langevin: temperature T >= 0 (0: greedy / plain GD) "
+                                            "[default: 0.001]."),
+    ("--schedule", "schedule", str, "metropolis, langevin: temperature schedule, constant, geometric (T*decay^t) "
+                                    "or logarithmic (T*log2/log(t+2)) [default: constant]."),
+    ("--decay", "decay", float, "Temperature factor per step for --schedule geometric [default: 0.995]."),
+    ("--lr-decay", "lr_decay", float, "langevin: step size lr*(1+lr_decay*t)^-0.55 [default: 0, constant]."),
+    ("--step", "step", float, "metropolis: proposal size, lattice step or Gaussian std [default: 1]."),
+    ("--proposal", "proposal", str, "metropolis: lattice (-step, 0, +step per entry) or gaussian [default: lattice]."),
+    ("--bound", "bound", float, "metropolis: reject proposals with any |weight| > BOUND [default: none]."),
+)
+_FLAG_OF = {option: flag for flag, option, _, _ in FLAGS}
+
 
 def rule_options(f):
     """Decorate a click command with the rule flags."""
+    for flag, option, kind, text in reversed(FLAGS):
+        f = click.option(flag, option, default=None, type=kind, help=text)(f)
     return f
 
 
+def _rules_taking(option: str, names, option_defaults) -> list[str]:
+    return [n for n in names() if option in option_defaults(n)]
+
+
 def rule_option_values(optimizer: str, flags: dict) -> dict:
-    """The optimizer options given on the command line for ``optimizer`` (unset flags left out)."""
-    return {}
+    """The optimizer options given on the command line for ``optimizer`` (unset flags left out).
+
+    Raises WeightflowError when a given flag does not belong to ``optimizer`` or its value is malformed.
+    """
+    from .. import gradient_free as gf  # registers the rules, so --optimizer finds them even without flags
+    from ..optim import names, option_defaults
+
+    given = {k: v for k, v in flags.items() if k in _FLAG_OF and v is not None}
+    if not given:
+        return {}
+
+    name = str(optimizer).strip().lower()
+    if name not in names():
+        return {}  # make_optimizer reports the unknown name (with a suggestion)
+    takes = option_defaults(name)
+    for option, value in given.items():
+        if option not in takes:
+            flag = _FLAG_OF[option]
+            own = ", ".join(_FLAG_OF[o] for o in takes if o in _FLAG_OF) or "no rule flags"
+            users = _rules_taking(option, names, option_defaults)
+            raise bad_input(flag, f"a flag that --optimizer {name} takes ({own})", value,
+                            f"drop {flag}, or use --optimizer {' / '.join(users)}")
+    out = {}
+    for option, value in given.items():
+        flag = _FLAG_OF[option]
+        if option == "p_w":
+            value = gf.parse_probabilities(value, 3, flag, "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
+        elif option == "p_b":
+            value = gf.parse_probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
+        elif option in ("eta", "bias_step", "step", "bound"):
+            value = gf.check_positive(value, flag, f"{flag} 1")
+        elif option in ("temperature", "lr_decay"):
+            value = gf.check_positive(value, flag, f"{flag} 0.01", allow_zero=True)
+        elif option == "schedule":
+            value = gf.check_choice(value, gf.SCHEDULES, flag, "--schedule geometric")
+        elif option == "proposal":
+            value = gf.check_choice(value, gf.PROPOSALS, flag, "--proposal gaussian")
+        elif option == "decay":
+            value = gf.check_decay(value, flag)
+        out[option] = value
+    if "decay" in out and out.get("schedule", takes.get("schedule")) != "geometric":
+        raise bad_input("--decay", "--schedule geometric (decay is its factor per step)",
+                        out.get("schedule", takes.get("schedule")), "add --schedule geometric, or drop --decay")
+    return out

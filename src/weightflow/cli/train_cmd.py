@@ -13,7 +13,7 @@ from .rule_options import rule_option_values, rule_options
 
 @click.command("train")
 @model_options
-@click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop.")
+@click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop; gradient-free: random-walk, metropolis, langevin (see docs/gradient-free.md).")
 @click.option("--lr", default="1e-3", show_default=True,
               help="Learning rate; with --population, a comma list is a grid (one program).")
 @click.option("--momentum", default=None, type=float, help="Momentum for sgd / rmsprop.")
