@@ -136,19 +136,26 @@ def _current_value(value, value_fn, params):
 
 
 class ProposalState(NamedTuple):
-    """State of a proposal rule: its PRNG key, steps taken and steps whose proposal was accepted."""
+    """State of a proposal rule: its PRNG key, steps taken, steps whose proposal was accepted, and
+    the cost of the parameters it returned (NaN until the first step). With full batches the engine
+    passes that cost back as the next step's ``value``, so a step evaluates only its candidates."""
 
     key: jax.Array
     steps: jax.Array
     accepted: jax.Array
+    cost: jax.Array
 
 
 def _proposal_init(key):
     def init(params):
         del params
-        return ProposalState(key, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32))
+        return ProposalState(key, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.full((), jnp.nan))
 
     return init
+
+
+def _carried_cost(state: ProposalState):
+    return state.cost
 
 
 def _acceptance_rate(state: ProposalState):
@@ -200,12 +207,14 @@ def random_walk(lr: float = 1.0, *, key=None, eta: float = 1.0, p_w=(1 / 3, 1 / 
         move_b = (choice == 1) | (choice == 2)
         updates = [jnp.where(move_b if _is_bias(p) else move_w, d, jnp.zeros_like(d))
                    for p, d in zip(leaves, deltas)]
-        new_state = ProposalState(key, state.steps + 1, state.accepted + (choice >= 0).astype(jnp.int32))
+        new_state = ProposalState(key, state.steps + 1, state.accepted + (choice >= 0).astype(jnp.int32),
+                                  cur.astype(jnp.float32))
         return treedef.unflatten(updates), new_state
 
     tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key)), update)
     options = {"eta": eta, "p_w": p_w, "p_b": p_b, "bias_step": bias_step}
-    return Optimizer("random-walk", tx, False, options, ("acceptance_rate",), _acceptance_rate)
+    return Optimizer("random-walk", tx, False, options, ("acceptance_rate",), _acceptance_rate,
+                     carried_value=_carried_cost)
 
 
 # --- Metropolis / simulated annealing -----------------------------------------------------------
@@ -252,13 +261,15 @@ def metropolis(lr: float = 1.0, *, key=None, temperature: float = 1e-3, schedule
             for m in moved:
                 accept = accept & jnp.all(jnp.abs(m) <= bound)
         updates = [jnp.where(accept, d, jnp.zeros_like(d)) for d in deltas]
-        new_state = ProposalState(key, state.steps + 1, state.accepted + accept.astype(jnp.int32))
+        new_state = ProposalState(key, state.steps + 1, state.accepted + accept.astype(jnp.int32),
+                                  jnp.where(accept, cost, cur).astype(jnp.float32))
         return treedef.unflatten(updates), new_state
 
     tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key)), update)
     options = {"temperature": t0, "schedule": schedule, "decay": decay, "proposal": proposal, "step": step,
                "bias_step": b_step, "bound": bound}
-    return Optimizer("metropolis", tx, False, options, ("acceptance_rate",), _acceptance_rate)
+    return Optimizer("metropolis", tx, False, options, ("acceptance_rate",), _acceptance_rate,
+                     carried_value=_carried_cost)
 
 
 # --- Langevin dynamics ------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ class Optimizer(NamedTuple):
     stat_names: tuple[str, ...] = ()
     stats: Callable[[Any], Sequence] | None = None
     lr_in_state: bool = False  # the learning rate lives in the state (see set_learning_rate)
+    # a gradient-free rule that keeps the cost of the parameters it returned (NaN when unknown): with
+    # full batches the engine passes it back as ``value`` instead of evaluating the loss again
+    carried_value: Callable[[Any], Any] | None = None
 
 
 # name -> (optax factory, allowed options with defaults). The learning rate is injected into the

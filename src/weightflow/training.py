@@ -122,6 +122,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     """
     output = model.output
     batch = sched.batch_size
+    carried = batch is None and opt.carried_value is not None  # see Optimizer.carried_value
 
     def objective(params, xt, y, w=None):
         z = model.forward_t(params, xt)
@@ -152,7 +153,12 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         if opt.uses_gradients:
             (value, acc), grads = jax.value_and_grad(lambda p: objective(p, xt, y, w), has_aux=True)(state.params)
         else:
-            value, acc = objective(state.params, xt, y, w)
+            if carried:  # the rule knows the cost of its parameters: skip this forward pass (cond runs one branch)
+                known = jnp.asarray(opt.carried_value(state.opt_state), data.xt.dtype)
+                value = jax.lax.cond(jnp.isfinite(known), lambda: known, lambda: value_fn(state.params))
+                acc = jnp.full((), jnp.nan, data.xt.dtype)
+            else:
+                value, acc = objective(state.params, xt, y, w)
             grads = jax.tree_util.tree_map(jnp.zeros_like, state.params)
         updates, opt_state = opt.tx.update(grads, state.opt_state, state.params, value=value, value_fn=value_fn)
         params = jax.tree_util.tree_map(lambda p, u: p + u.astype(p.dtype), state.params, updates)
@@ -169,7 +175,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
 
     def block(carry: TrainState, xs, data: TrainData):
         n_inner, do_eval = xs
-        if batch is None:
+        if batch is None and not carried:
             stepped, (train_loss, train_acc) = step(carry, data)
             state = stepped
             if padded:
