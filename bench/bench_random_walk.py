@@ -24,15 +24,7 @@ import platform
 import time
 
 import numpy as np
-
-
-def best(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from bench_core import best  # bench/ is on sys.path when a script in it runs
 
 
 def seed000_split(seed=0):
