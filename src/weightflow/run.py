@@ -159,7 +159,7 @@ class Run:
         for path, f in targets.items():
             if isinstance(f, np.memmap) and f.filename and Path(f.filename).resolve() == path.resolve():
                 f.flush()
-                kept = f.shape[-1 - len(self.model.param_shapes[names.index(path.stem)])]
+                kept = f.shape[0 if self.population is None else 1]  # frames axis
                 _truncate_npy(path, kept, self.population is not None)
             else:
                 np.save(path, np.asarray(f))

@@ -164,14 +164,11 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         params = jax.tree_util.tree_map(lambda p, u: p + u.astype(p.dtype), state.params, updates)
         return TrainState(params, opt_state, perm, state.key, state.step + 1), (value, acc)
 
-    def metrics(params, xt, y):
-        return objective(params, xt, y)
-
     def test_metrics(params, data, do_eval):
         nan = jnp.full((), jnp.nan, data.xt.dtype)
         if not has_test:
             return nan, nan
-        return jax.lax.cond(do_eval, lambda: metrics(params, data.xt_test, data.y_test), lambda: (nan, nan))
+        return jax.lax.cond(do_eval, lambda: objective(params, data.xt_test, data.y_test), lambda: (nan, nan))
 
     def block(carry: TrainState, xs, data: TrainData):
         n_inner, do_eval = xs
@@ -183,7 +180,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
             if sched.record_every > 1:
                 state = jax.lax.fori_loop(1, n_inner, lambda _, s: step(s, data)[0], state)
         else:
-            train_loss, train_acc = metrics(carry.params, data.xt, data.y)
+            train_loss, train_acc = objective(carry.params, data.xt, data.y)
             state = jax.lax.fori_loop(0, n_inner, lambda _, s: step(s, data)[0], carry)
         test_loss, test_acc = test_metrics(carry.params, data, do_eval)
         dtype = train_loss.dtype
@@ -192,13 +189,11 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         return state, flat
 
     def stats(opt_state):
-        return [jnp.asarray(v, data_dtype).reshape(()) for v in opt.stats(opt_state)] if opt.stats else []
-
-    data_dtype = jnp.float32
+        return [jnp.asarray(v, jnp.float32).reshape(()) for v in opt.stats(opt_state)] if opt.stats else []
 
     def chunk(state, xs, data):
         state, per_block = jax.lax.scan(lambda c, x: block(c, x, data), state, xs)
-        at_end = (*metrics(state.params, data.xt, data.y), *test_metrics(state.params, data, True),
+        at_end = (*objective(state.params, data.xt, data.y), *test_metrics(state.params, data, True),
                   *stats(state.opt_state))
         return state, per_block, at_end
 
@@ -303,11 +298,10 @@ class FrameFile:
 
     def __init__(self, path: Path, shape: tuple, population: bool):
         self.path, self.shape, self.population = path, shape, population
-        np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape).flush()  # header + sparse body
-        with open(path, "rb") as fh:
-            np.lib.format.read_array_header_1_0(fh) if np.lib.format.read_magic(fh) == (1, 0) else \
-                np.lib.format.read_array_header_2_0(fh)
-            self.offset = fh.tell()
+        created = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)  # header + sparse body
+        self.offset = created.offset  # where the data starts, after the .npy header
+        created.flush()
+        del created
         lead = 2 if population else 1
         self.frames = shape[lead - 1]
         self.item = int(np.prod(shape[lead:], dtype=np.int64)) * 4
@@ -477,9 +471,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
             hist[:, lo:lo + real] = block_hist
             for f, p in zip(frames, pframes):
                 block = p if population is not None else p[0]
-                if isinstance(f, FrameFile):
-                    f[lo:lo + real] = block
-                elif population is None:
+                if isinstance(f, FrameFile) or population is None:
                     f[lo:lo + real] = block
                 else:
                     f[:, lo:lo + real] = block
