@@ -55,14 +55,26 @@ def _targets(y: jax.Array, out: int, dtype) -> jax.Array:
     return jax.nn.one_hot(y, out, axis=0, dtype=dtype)
 
 
+@jax.custom_jvp
+def _softplus(s: jax.Array) -> jax.Array:
+    """log(1 + exp(s)) in the max/abs form: no overflow for huge logits of either sign, and about
+    twice as fast on the CPU as jax.nn.softplus (logaddexp), measured on seed 001's step."""
+    return jnp.maximum(s, 0) + jnp.log1p(jnp.exp(-jnp.abs(s)))
+
+
+@_softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    # the exact derivative, sigmoid(s): differentiating the max/abs form gives 1 instead of 1/2 at s = 0
+    (s,), (ds,) = primals, tangents
+    return _softplus(s), jax.nn.sigmoid(s) * ds
+
+
 def per_sample(z: jax.Array, y: jax.Array, loss: str, output: str) -> jax.Array:
     """Per-sample loss (n,) before reduction. For ``sse`` this is 1/2 sum over outputs."""
     if loss == "bce":
         t = _targets(y, 1, z.dtype)[0]
         s = z[0]
-        # softplus(s) - s*t = log(1 + exp(s)) - s*t: no overflow for huge logits of either sign, and its
-        # gradient sigmoid(s) - t is right at s = 0 too (the max/abs form gives -t there)
-        return jax.nn.softplus(s) - s * t
+        return _softplus(s) - s * t  # log(1 + exp(s)) - s*t
     if loss == "ce":
         logp = jax.nn.log_softmax(z, axis=0)
         return -jnp.take_along_axis(logp, y[None, :].astype(jnp.int32), axis=0)[0]
