@@ -102,20 +102,24 @@ def test_same_seed_is_bit_identical_and_chunking_changes_nothing(monkeypatch):
     assert not np.array_equal(a.params[0], d.params[0])
 
 
-def test_steps_not_a_multiple_of_record_every():
-    """10 steps recorded every 3: frames at steps 0, 3, 6, 9; the final parameters are after step 10."""
+@pytest.mark.parametrize("steps, k, batch_size", [(10, 3, None), (27, 12, None), (10, 3, 64), (27, 12, 64)])
+def test_steps_not_a_multiple_of_record_every(steps, k, batch_size):
+    """10 steps recorded every 3: frames at steps 0, 3, 6, 9; the final parameters are after step 10.
+    Blocks of at most SMALL_BLOCK steps run an unrolled loop that masks the steps of the short last
+    block; longer blocks a loop of dynamic length: both must stop where the schedule says."""
     model = wf.MLP([2, 3, 1], activation="sigmoid")
-    kw = dict(optimizer="sgd", lr=0.5, seed=1, progress=False)
-    every = wf.train(model, "diamond", steps=11, record_every=1, **kw)
-    sparse = wf.train(model, "diamond", steps=10, record_every=3, **kw)
-    np.testing.assert_array_equal(sparse.steps, [0, 3, 6, 9])
+    kw = dict(optimizer="sgd", lr=0.5, seed=1, progress=False, batch_size=batch_size)
+    every = wf.train(model, "diamond", steps=steps + 1, record_every=1, **kw)
+    sparse = wf.train(model, "diamond", steps=steps, record_every=k, **kw)
+    at = np.arange(0, steps, k)
+    np.testing.assert_array_equal(sparse.steps, at)
     for f_all, f_sparse in zip(every.frames, sparse.frames):
-        np.testing.assert_allclose(f_sparse, f_all[[0, 3, 6, 9]], atol=1e-6)
+        np.testing.assert_allclose(f_sparse, f_all[at], atol=1e-6)
     for p, f in zip(sparse.params, every.frames):
-        np.testing.assert_allclose(p, f[10], atol=1e-6)
-    np.testing.assert_allclose(sparse.history["train_loss"], every.history["train_loss"][[0, 3, 6, 9]], rtol=1e-6)
-    assert sparse.metrics["steps"] == 10
-    assert sparse.metrics["train_loss"] == pytest.approx(every.history["train_loss"][10], rel=1e-6)
+        np.testing.assert_allclose(p, f[steps], atol=1e-6)
+    np.testing.assert_allclose(sparse.history["train_loss"], every.history["train_loss"][at], rtol=1e-6)
+    assert sparse.metrics["steps"] == steps
+    assert sparse.metrics["train_loss"] == pytest.approx(every.history["train_loss"][steps], rel=1e-6)
 
 
 def test_history_matches_the_frames_and_eval_every():
@@ -170,6 +174,22 @@ def test_squared_error_losses_match_numpy():
         pytest.approx(np.mean((sm - onehot) ** 2), rel=1e-5)
     assert float(losses.loss_value(jnp.asarray(zk), jnp.asarray(yk), "ce", "softmax")) == \
         pytest.approx(-np.mean(np.log(sm[yk, np.arange(7)])), rel=1e-5)
+
+
+@pytest.mark.parametrize("loss, output, out", [("bce", "sigmoid", 1), ("sse", "sigmoid", 1), ("mse", "softmax", 3),
+                                              ("ce", "softmax", 3)])
+def test_metric_terms_sum_to_the_loss_and_the_accuracy(loss, output, out):
+    """The engine records a frame's train metrics as the row sums of metric_terms (one product)."""
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(1)
+    z, y = rng.normal(size=(out, 9)).astype(np.float32), rng.integers(0, max(out, 2), 9)
+    terms = losses.metric_terms(jnp.asarray(z), jnp.asarray(y), loss, output)
+    sums = np.asarray(losses.sum_terms(jnp.concatenate([terms, 2 * terms])))
+    predicted = z.argmax(0) if out > 1 else (z[0] >= 0).astype(int)
+    expected_loss = float(losses.loss_value(jnp.asarray(z), jnp.asarray(y), loss, output))
+    np.testing.assert_allclose(sums, [expected_loss, np.mean(predicted == y), 2 * expected_loss,
+                                      2 * np.mean(predicted == y)], rtol=1e-6)
 
 
 def test_initializers_follow_their_rules():

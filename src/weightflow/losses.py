@@ -106,9 +106,16 @@ def predicted_class(z: jax.Array, output: str) -> jax.Array:
     return (z[0] >= threshold).astype(jnp.int32)
 
 
-def accuracy(z: jax.Array, y: jax.Array, output: str, w: jax.Array | None = None) -> jax.Array:
-    """Fraction of correctly classified samples."""
-    hit = (predicted_class(z, output) == y).astype(z.dtype)
-    if w is None:
-        return jnp.mean(hit)
-    return jnp.sum(hit * w) / jnp.maximum(jnp.sum(w), 1)
+def metric_terms(z: jax.Array, y: jax.Array, loss: str, output: str) -> jax.Array:
+    """(2, n): each sample's share of the loss and of the accuracy (the latter without gradient), so
+    that the sums over samples are the loss and the accuracy of logits (out, n) against labels (n,)."""
+    n = y.shape[0]
+    scale = 1.0 if _REDUCTION[loss] == "sum" else 1.0 / max(n, 1)
+    hit = jax.lax.stop_gradient((predicted_class(z, output) == y).astype(z.dtype))
+    return jnp.stack([per_sample(z, y, loss, output) * scale, hit / max(n, 1)])
+
+
+def sum_terms(terms: jax.Array) -> jax.Array:
+    """Row sums (rows,) of stacked ``metric_terms`` (rows, n). A product with ones: on the CPU one
+    kernel for all the rows, where separate reductions cost a few kernel launches each."""
+    return terms @ jnp.ones((terms.shape[-1],), terms.dtype)

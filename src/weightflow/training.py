@@ -29,6 +29,7 @@ from .optim import Optimizer, check_lr, make_optimizer, set_learning_rate
 from .run import Run
 
 CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often the host looks in
+SMALL_BLOCK = 8  # blocks of at most this many steps are unrolled
 
 
 class TrainData(NamedTuple):
@@ -107,29 +108,46 @@ def _as_split(data, test_size, seed, standardize, data_options) -> tuple[Split, 
     return split(data, test_size=test_size, seed=seed, standardize=standardize), data
 
 
+def frames_per_iteration(sched: Schedule) -> int:
+    """Frames one loop iteration records: several when frames are only a few steps apart (4 at a
+    frame every step), so that the loop's fixed cost is shared and their train metrics are summed
+    in one product."""
+    k = sched.record_every
+    return max(1, SMALL_BLOCK // (2 * k)) if k <= SMALL_BLOCK else 1
+
+
 def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
                 padded: bool = True):
     """The compiled program: ``chunk(state, (n_inner, do_eval), data) -> (state, per_block, at_end)``.
 
     ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
-    ``do_eval`` (blocks,) whether to evaluate the test set. Each block records the parameters it
-    starts from with their train loss/accuracy (and test loss/accuracy, NaN when not evaluated),
-    then takes its steps. With full batches the first step's own forward pass gives those train
-    metrics, so recording costs no extra pass over the data. ``per_block`` is one flat float
-    vector per block, ``[train_loss, train_acc, test_loss, test_acc, *opt stats, *every parameter
-    raveled]`` (one write per block instead of one per array; ``unpack_blocks`` splits it).
+    ``do_eval`` (blocks,) whether to evaluate the test set; blocks is a multiple of
+    ``frames_per_iteration(sched)``. Each block records the parameters it starts from with their
+    train loss/accuracy (and test loss/accuracy, NaN when not evaluated), then takes its steps.
+    With full batches the first step's own forward pass gives those train metrics, so recording
+    costs no extra pass over the data. ``per_block`` (blocks, width) holds one flat float vector per
+    block, ``[train_loss, train_acc, test_loss, test_acc, *opt stats, *every parameter raveled]``
+    (one write per block instead of one per array; ``unpack_blocks`` splits it).
     ``at_end``: the four metrics (and optimizer stats) of the state the chunk ends with.
     """
     output = model.output
     batch = sched.batch_size
     carried = batch is None and opt.carried_value is not None  # see Optimizer.carried_value
+    k = sched.record_every
+    group = frames_per_iteration(sched)
+    short = padded or sched.steps % k != 0  # some block takes fewer than k steps
 
-    def objective(params, xt, y, w=None):
-        z = model.forward_t(params, xt)
-        return losses.loss_value(z, y, loss, output, w), losses.accuracy(z, y, output, w)
+    def terms_of(params, xt, y):
+        return losses.metric_terms(model.forward_t(params, xt), y, loss, output)
+
+    def objective(params, xt, y):
+        """(loss, accuracy) of ``params`` on (d, n) inputs ``xt`` and (n,) labels ``y``."""
+        sums = losses.sum_terms(terms_of(params, xt, y))
+        return sums[0], sums[1]
 
     def step(state: TrainState, data: TrainData):
-        """One update; returns the new state and (loss, accuracy) of the batch at the old parameters."""
+        """One update; returns the new state and, with full batches, the metric terms (2, n) of the
+        old parameters (None for minibatches)."""
         perm = state.perm
         if batch is None:
             xt, y, w = data.xt, data.y, None
@@ -147,22 +165,27 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
             xt, y = jnp.take(data.xt, idx, axis=1), data.y[idx]
             w = ((j * batch + jnp.arange(batch)) < n_train).astype(data.xt.dtype)
 
+        def batch_loss(p):
+            if w is None:
+                terms = terms_of(p, xt, y)
+                return jnp.sum(terms[0]), terms
+            return losses.loss_value(model.forward_t(p, xt), y, loss, output, w), None
+
         def value_fn(p):
-            return objective(p, xt, y, w)[0]
+            return batch_loss(p)[0]
 
         if opt.uses_gradients:
-            (value, acc), grads = jax.value_and_grad(lambda p: objective(p, xt, y, w), has_aux=True)(state.params)
+            (value, terms), grads = jax.value_and_grad(batch_loss, has_aux=True)(state.params)
         else:
             if carried:  # the rule knows the cost of its parameters: skip this forward pass (cond runs one branch)
                 known = jnp.asarray(opt.carried_value(state.opt_state), data.xt.dtype)
-                value = jax.lax.cond(jnp.isfinite(known), lambda: known, lambda: value_fn(state.params))
-                acc = jnp.full((), jnp.nan, data.xt.dtype)
+                value, terms = jax.lax.cond(jnp.isfinite(known), lambda: known, lambda: value_fn(state.params)), None
             else:
-                value, acc = objective(state.params, xt, y, w)
+                value, terms = batch_loss(state.params)
             grads = jax.tree_util.tree_map(jnp.zeros_like, state.params)
         updates, opt_state = opt.tx.update(grads, state.opt_state, state.params, value=value, value_fn=value_fn)
         params = jax.tree_util.tree_map(lambda p, u: p + u.astype(p.dtype), state.params, updates)
-        return TrainState(params, opt_state, perm, state.key, state.step + 1), (value, acc)
+        return TrainState(params, opt_state, perm, state.key, state.step + 1), terms
 
     def test_metrics(params, data, do_eval):
         nan = jnp.full((), jnp.nan, data.xt.dtype)
@@ -170,32 +193,54 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
             return nan, nan
         return jax.lax.cond(do_eval, lambda: objective(params, data.xt_test, data.y_test), lambda: (nan, nan))
 
-    def block(carry: TrainState, xs, data: TrainData):
-        n_inner, do_eval = xs
-        if batch is None and not carried:
-            stepped, (train_loss, train_acc) = step(carry, data)
-            state = stepped
-            if padded:
-                state = jax.tree_util.tree_map(lambda new, old: jnp.where(n_inner > 0, new, old), stepped, carry)
-            if sched.record_every > 1:
-                state = jax.lax.fori_loop(1, n_inner, lambda _, s: step(s, data)[0], state)
-        else:
-            train_loss, train_acc = objective(carry.params, data.xt, data.y)
-            state = jax.lax.fori_loop(0, n_inner, lambda _, s: step(s, data)[0], carry)
-        test_loss, test_acc = test_metrics(carry.params, data, do_eval)
-        dtype = train_loss.dtype
-        head = [train_loss, train_acc.astype(dtype), test_loss, test_acc.astype(dtype), *stats(carry.opt_state)]
-        flat = jnp.concatenate([jnp.stack(head), *(p.ravel().astype(dtype) for p in carry.params)])
-        return state, flat
+    def keep_if(cond, new, old):
+        return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
+
+    def steps_from(state: TrainState, start: int, n_inner, data: TrainData):
+        """Steps ``start .. n_inner - 1`` of a block. Short blocks (k <= SMALL_BLOCK) loop over a static
+        range, unrolled, masking the steps a short block skips: the fixed cost of a loop iteration is a
+        visible share of a microsecond step."""
+        if start >= k:
+            return state
+        if k > SMALL_BLOCK:
+            return jax.lax.fori_loop(start, n_inner, lambda _, s: step(s, data)[0], state)
+        if short:
+            return jax.lax.fori_loop(start, k, lambda i, s: keep_if(i < n_inner, step(s, data)[0], s), state,
+                                     unroll=True)
+        return jax.lax.fori_loop(start, k, lambda _, s: step(s, data)[0], state, unroll=True)
+
+    def blocks(carry: TrainState, xs, data: TrainData):
+        """``group`` consecutive blocks: (group,) n_inner and do_eval -> (group, width) records."""
+        state, terms, starts = carry, [], []
+        for g in range(group):
+            n_inner, do_eval = xs[0][g], xs[1][g]
+            starts.append((state, *test_metrics(state.params, data, do_eval)))
+            if batch is None and not carried:
+                stepped, t = step(state, data)
+                state = keep_if(n_inner > 0, stepped, state) if padded else stepped
+                state = steps_from(state, 1, n_inner, data)
+            else:
+                t = terms_of(state.params, data.xt, data.y)
+                state = steps_from(state, 0, n_inner, data)
+            terms.append(t)
+        sums = losses.sum_terms(jnp.concatenate(terms))  # train loss and accuracy of every block at once
+        rows = []
+        for g, (start, test_loss, test_acc) in enumerate(starts):
+            dtype = sums.dtype
+            head = jnp.stack([sums[2 * g], sums[2 * g + 1], test_loss, test_acc.astype(dtype),
+                              *stats(start.opt_state)])
+            rows.append(jnp.concatenate([head, *(p.ravel().astype(dtype) for p in start.params)]))
+        return state, jnp.stack(rows)
 
     def stats(opt_state):
         return [jnp.asarray(v, jnp.float32).reshape(()) for v in opt.stats(opt_state)] if opt.stats else []
 
     def chunk(state, xs, data):
-        state, per_block = jax.lax.scan(lambda c, x: block(c, x, data), state, xs)
+        xs = tuple(x.reshape(-1, group) for x in xs)
+        state, per_block = jax.lax.scan(lambda c, x: blocks(c, x, data), state, xs)
         at_end = (*objective(state.params, data.xt, data.y), *test_metrics(state.params, data, True),
                   *stats(state.opt_state))
-        return state, per_block, at_end
+        return state, per_block.reshape(-1, per_block.shape[-1]), at_end
 
     return chunk
 
@@ -234,11 +279,15 @@ def unpack_blocks(flat: np.ndarray, shapes: list[tuple], n_head: int = 4) -> tup
     return metrics, out
 
 
-def _chunk_blocks(n_blocks: int, target: int) -> int:
-    """Blocks per compiled call: ``target`` or a divisor of ``n_blocks`` near it (no padding needed)."""
+def _chunk_blocks(n_blocks: int, target: int, multiple: int = 1) -> int:
+    """Blocks per compiled call, a multiple of ``multiple``: ``target`` or a divisor of ``n_blocks``
+    near it (no padding needed)."""
+    def up(n):
+        return -(-n // multiple) * multiple
     if n_blocks <= target:
-        return n_blocks
-    for size in range(target, max(1, target // 2) - 1, -1):
+        return up(n_blocks)
+    target = max(multiple, target // multiple * multiple)
+    for size in range(target, max(multiple, target // 2) - 1, -multiple):
         if n_blocks % size == 0:
             return size
     return target
@@ -442,7 +491,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     n_head = 4 + len(opt.stat_names)
     width = n_head + model.n_params
     target = max(1, min(math.ceil(CHUNK_STEPS / sched.record_every), (1 << 24) // (members * width)))
-    per_chunk = _chunk_blocks(n_frames, target)
+    per_chunk = _chunk_blocks(n_frames, target, frames_per_iteration(sched))
     n_chunks = math.ceil(n_frames / per_chunk)
     pad = n_chunks * per_chunk - n_frames
     chunk = _compiled_chunk(model, loss, opt, lr, options, sched, n_train, has_test, pad > 0, population is not None)
