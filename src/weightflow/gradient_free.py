@@ -136,20 +136,28 @@ def _current_value(value, value_fn, params):
 
 
 class ProposalState(NamedTuple):
-    """State of a proposal rule: its PRNG key, steps taken, steps whose proposal was accepted, and
-    the cost of the parameters it returned (NaN until the first step). With full batches the engine
-    passes that cost back as the next step's ``value``, so a step evaluates only its candidates."""
+    """State of a proposal rule: its PRNG key, steps taken, steps whose proposal was accepted, the
+    cost of the parameters it returned (NaN until the first step), and its numeric options
+    (``hyperparams``: name -> scalar, so a population can give each member its own). With full
+    batches the engine passes the cost back as the next step's ``value``, so a step evaluates only
+    its candidates."""
 
     key: jax.Array
     steps: jax.Array
     accepted: jax.Array
     cost: jax.Array
+    hyperparams: dict
 
 
-def _proposal_init(key):
+def _hyper(values: dict) -> dict:
+    return {k: jnp.asarray(v, jnp.float32) for k, v in values.items()}
+
+
+def _proposal_init(key, hyper: dict):
     def init(params):
         del params
-        return ProposalState(key, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.full((), jnp.nan))
+        return ProposalState(key, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.full((), jnp.nan),
+                             _hyper(hyper))
 
     return init
 
@@ -181,6 +189,7 @@ def random_walk(lr: float = 1.0, *, key=None, eta: float = 1.0, p_w=(1 / 3, 1 / 
         del grads, extra
         leaves, treedef = jax.tree_util.tree_flatten(params)
         key, sub = jax.random.split(state.key)
+        eta, bias_step = state.hyperparams["eta"], state.hyperparams["bias_step"]
         deltas = []
         for u, p in zip(_draw(sub, leaves, jax.random.uniform), leaves):
             if _is_bias(p):
@@ -208,13 +217,14 @@ def random_walk(lr: float = 1.0, *, key=None, eta: float = 1.0, p_w=(1 / 3, 1 / 
         updates = [jnp.where(move_b if _is_bias(p) else move_w, d, jnp.zeros_like(d))
                    for p, d in zip(leaves, deltas)]
         new_state = ProposalState(key, state.steps + 1, state.accepted + (choice >= 0).astype(jnp.int32),
-                                  cur.astype(jnp.float32))
+                                  cur.astype(jnp.float32), state.hyperparams)
         return treedef.unflatten(updates), new_state
 
-    tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key)), update)
+    hyper = {"eta": eta, "bias_step": bias_step}
+    tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key), hyper), update)
     options = {"eta": eta, "p_w": p_w, "p_b": p_b, "bias_step": bias_step}
     return Optimizer("random-walk", tx, False, options, ("acceptance_rate",), _acceptance_rate,
-                     carried_value=_carried_cost)
+                     in_state=tuple(hyper), carried_value=_carried_cost)
 
 
 # --- Metropolis / simulated annealing -----------------------------------------------------------
@@ -244,9 +254,10 @@ def metropolis(lr: float = 1.0, *, key=None, temperature: float = 1e-3, schedule
         leaves, treedef = jax.tree_util.tree_flatten(params)
         key, k_acc, sub = jax.random.split(state.key, 3)
         sampler = jax.random.uniform if proposal == "lattice" else jax.random.normal
+        hp = state.hyperparams
         deltas = []
         for r, p in zip(_draw(sub, leaves, sampler), leaves):
-            scale = b_step if _is_bias(p) else step
+            scale = hp["bias_step"] if _is_bias(p) else hp["step"]
             if proposal == "lattice":  # -scale, 0, +scale with probability 1/3 each
                 d = jnp.where(r < 1 / 3, -scale, jnp.where(r < 2 / 3, 0.0, scale))
             else:
@@ -255,21 +266,22 @@ def metropolis(lr: float = 1.0, *, key=None, temperature: float = 1e-3, schedule
         moved = [p + d for p, d in zip(leaves, deltas)]
         cur = _current_value(value, value_fn, params)
         cost = value_fn(treedef.unflatten(moved))
-        temp = temperature_at(state.steps, t0, schedule, decay)
+        temp = temperature_at(state.steps, hp["temperature"], schedule, decay)
         accept = (cost - cur) < temp * jax.random.exponential(k_acc, (), jnp.float32)
         if bound is not None:
             for m in moved:
                 accept = accept & jnp.all(jnp.abs(m) <= bound)
         updates = [jnp.where(accept, d, jnp.zeros_like(d)) for d in deltas]
         new_state = ProposalState(key, state.steps + 1, state.accepted + accept.astype(jnp.int32),
-                                  jnp.where(accept, cost, cur).astype(jnp.float32))
+                                  jnp.where(accept, cost, cur).astype(jnp.float32), state.hyperparams)
         return treedef.unflatten(updates), new_state
 
-    tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key)), update)
+    hyper = {"temperature": t0, "step": step, "bias_step": b_step}
+    tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key), hyper), update)
     options = {"temperature": t0, "schedule": schedule, "decay": decay, "proposal": proposal, "step": step,
                "bias_step": b_step, "bound": bound}
     return Optimizer("metropolis", tx, False, options, ("acceptance_rate",), _acceptance_rate,
-                     carried_value=_carried_cost)
+                     in_state=tuple(hyper), carried_value=_carried_cost)
 
 
 # --- Langevin dynamics ------------------------------------------------------------------------------
@@ -299,7 +311,7 @@ def langevin(lr: float, *, key=None, temperature: float = 1e-3, schedule: str = 
     def init(params):
         del params
         return LangevinState(_key_or_default(key), jnp.zeros((), jnp.int32),
-                             {"learning_rate": jnp.asarray(lr0, jnp.float32)})
+                             _hyper({"learning_rate": lr0, "temperature": t0}))
 
     def update(grads, state: LangevinState, params=None, **extra):
         del params, extra
@@ -308,17 +320,17 @@ def langevin(lr: float, *, key=None, temperature: float = 1e-3, schedule: str = 
         t = state.steps.astype(jnp.float32)
         lr = state.hyperparams["learning_rate"]
         lr_t = lr if lr_decay == 0 else lr * jnp.power(1.0 + lr_decay * t, -LANGEVIN_POWER)
-        if t0 == 0:  # no noise at all: exactly the gd update
+        if t0 == 0:  # no noise at all: exactly the gd update (a grid of temperatures builds with its largest)
             updates = [(-lr_t * g).astype(g.dtype) for g in leaves]
         else:
-            noise_scale = jnp.sqrt(2.0 * temperature_at(t, t0, schedule, decay) * lr_t)
+            noise_scale = jnp.sqrt(2.0 * temperature_at(t, state.hyperparams["temperature"], schedule, decay) * lr_t)
             updates = [(-lr_t * g + noise_scale * n).astype(g.dtype)
                        for n, g in zip(_draw(sub, leaves, jax.random.normal), leaves)]
         return treedef.unflatten(updates), LangevinState(key, state.steps + 1, state.hyperparams)
 
     tx = optax.GradientTransformationExtraArgs(init, update)
     options = {"temperature": t0, "schedule": schedule, "decay": decay, "lr_decay": lr_decay}
-    return Optimizer("langevin", tx, True, options, lr_in_state=True)
+    return Optimizer("langevin", tx, True, options, in_state=("lr", "temperature"))
 
 
 DEFAULTS: dict[str, dict[str, Any]] = {

@@ -29,10 +29,17 @@ class Optimizer(NamedTuple):
     # scalar per name (e.g. a proposal rule's acceptance rate since the previous frame)
     stat_names: tuple[str, ...] = ()
     stats: Callable[[Any], Sequence] | None = None
-    lr_in_state: bool = False  # the learning rate lives in the state (see set_learning_rate)
+    # options (and "lr") whose values live in the state's ``hyperparams`` dict rather than in the
+    # compiled update: one program serves every value, and a population can give each member its own
+    # (see set_hyperparams); these are the options a grid can range over
+    in_state: tuple[str, ...] = ()
     # a gradient-free rule that keeps the cost of the parameters it returned (NaN when unknown): with
     # full batches the engine passes it back as ``value`` instead of evaluating the loss again
     carried_value: Callable[[Any], Any] | None = None
+
+    @property
+    def lr_in_state(self) -> bool:
+        return "lr" in self.in_state
 
 
 # name -> (optax factory, allowed options with defaults). The learning rate is injected into the
@@ -58,10 +65,13 @@ def _injected(factory, lr: float, options: dict) -> optax.GradientTransformation
     return optax.inject_hyperparams(factory, static_args=static)(learning_rate=lr, **kw)
 
 
-def set_learning_rate(state, lr):
-    """Put ``lr`` (a scalar, or one per member) into a named gradient optimizer's state."""
+def set_hyperparams(state, values: dict):
+    """Put in-state option values (name -> a scalar, or one per member) into an optimizer's state;
+    ``lr`` is stored as ``learning_rate``, as optax.inject_hyperparams names it."""
     hyper = dict(state.hyperparams)
-    hyper["learning_rate"] = jnp.asarray(lr, jnp.asarray(hyper["learning_rate"]).dtype)
+    for name, value in values.items():
+        key = "learning_rate" if name == "lr" else name
+        hyper[key] = jnp.asarray(value, jnp.asarray(hyper[key]).dtype)
     return state._replace(hyperparams=hyper)
 
 
@@ -123,8 +133,9 @@ def make_optimizer(optimizer: "str | Optimizer | optax.GradientTransformation", 
     chosen = {**defaults, **options}
     if name in _RULES:
         return factory(lr, key=key, **chosen)
+    numeric = tuple(k for k in chosen if k not in _STATIC)
     return Optimizer(name, optax.with_extra_args_support(_injected(factory, lr, chosen)), True, chosen,
-                     lr_in_state=True)
+                     in_state=("lr", *numeric))
 
 
 from . import gradient_free as _gradient_free  # noqa: E402,F401  (registers random-walk, metropolis, langevin)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import grid
 from ._version import __version__
 from .datasets import Split
 from .errors import WeightflowError
@@ -87,15 +88,20 @@ class Run:
         m = m % self.population
         metrics = {k: float(v[m]) for k, v in self.member_metrics.items()}
         metrics.update(steps=self.metrics.get("steps"), seconds=self.metrics.get("seconds"))
-        per = self.config.get("population") or self.population
-        lr = self.config["optimizer"]["lr"]
-        optimizer = {**self.config["optimizer"], "lr": lr[m // per] if isinstance(lr, list) else lr}
-        config = {**self.config, "population": None, "members": None, "seed": self.config["seed"] + m % per,
-                  "member": m, "optimizer": optimizer}
+        config = grid.member_config(self.config, m)
         history = {k: (v if k == "step" else v[m]) for k, v in self.history.items()}
         return Run(model=self.model, params=[p[m] for p in self.params], frames=[f[m] for f in self.frames],
                    steps=self.steps, history=history, metrics=metrics, status=self.member_status[m], config=config,
                    initial_params=[p[m] for p in self.initial_params], split=self.split)
+
+    def grid_points(self) -> list[tuple[dict, slice]]:
+        """The grid points of a population with the members that trained at each:
+        ``[({"lr": 0.1, "eta": 5}, slice(0, 64)), ...]``; one ``({}, all members)`` without a grid."""
+        if self.population is None:
+            raise WeightflowError("grid_points: expected a population run, got a single run")
+        pts = grid.points(grid.axis_values(self.config))
+        per = self.population // len(pts)
+        return [(pt, slice(g * per, (g + 1) * per)) for g, pt in enumerate(pts)]
 
     @property
     def param_names(self) -> list[str]:
@@ -173,10 +179,13 @@ class Run:
             np.savez(out / "history.npz", **{k: np.asarray(v) for k, v in self.history.items()})
             with open(out / "members.csv", "w", newline="") as fh:
                 w = csv.writer(fh)
-                w.writerow(["member", "seed", "lr", "status", *self.member_metrics])
+                axes = [a for a in grid.axis_values(self.config) if a != "lr"]
+                w.writerow(["member", "seed", "lr", *axes, "status", *self.member_metrics])
                 for m in range(self.population):
                     cfg = self.member(m).config
-                    w.writerow([m, cfg["seed"], cfg["optimizer"]["lr"], self.member_status[m],
+                    point = grid.member_point(self.config, m)
+                    w.writerow([m, cfg["seed"], cfg["optimizer"]["lr"], *(point[a] for a in axes),
+                                self.member_status[m],
                                 *(f"{v[m]:.9g}" if np.isfinite(v[m]) else "" for v in self.member_metrics.values())])
         meta = {"format_version": FORMAT_VERSION, "weightflow_version": __version__, "status": self.status,
                 "metrics": self.metrics, "config": self.config}
@@ -240,7 +249,7 @@ def load_run(directory: str | os.PathLike) -> Run:
     if config.get("population"):
         with np.load(d / "history.npz", allow_pickle=False) as z:
             history = {k: z[k] for k in z.files}
-        member_metrics, member_status = _read_members(d / "members.csv")
+        member_metrics, member_status = _read_members(d / "members.csv", grid.axis_values(meta["config"]))
     else:
         history = _read_history_csv(d / "history.csv")
     split = None
@@ -264,9 +273,9 @@ def _read_history_csv(path: Path) -> dict[str, np.ndarray]:
     return history
 
 
-def _read_members(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
+def _read_members(path: Path, axes) -> tuple[dict[str, np.ndarray], list[str]]:
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status")] if rows else []
+    columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status", *axes)] if rows else []
     metrics = {c: np.asarray([float(r[c]) if r[c] != "" else math.nan for r in rows]) for c in columns}
     return metrics, [r["status"] for r in rows]

@@ -25,7 +25,8 @@ from . import losses
 from .datasets import Dataset, Split, load, split
 from .errors import WeightflowError, bad_input
 from .model import MLP
-from .optim import Optimizer, check_lr, make_optimizer, set_learning_rate
+from . import grid
+from .optim import Optimizer, check_lr, make_optimizer, set_hyperparams
 from .run import Run
 
 CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often the host looks in
@@ -319,9 +320,10 @@ def _progress(enabled: bool | None, total: int):
 
 
 def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int,
-                   member_lr: list[float] | None = None):
+                   member_values: dict | None = None, init_scale: list[float] | None = None):
     """Every member's TrainState stacked on a leading axis (members,): keys from each member's seed,
-    and each member's learning rate when ``member_lr`` is given (optimizers keeping lr in state)."""
+    each member's values of in-state options (``member_values``: name -> (members,), see
+    ``grid``), and each member's initial weight matrices times its ``init_scale``."""
     keys = jax.vmap(lambda s: jax.random.split(jax.random.PRNGKey(s), 3))(jnp.asarray(seeds, jnp.uint32))
     k_init, k_data, k_opt = keys[:, 0], keys[:, 1], keys[:, 2]
     if init is not None:
@@ -329,10 +331,14 @@ def _initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, p
         params0 = [jnp.broadcast_to(p, (len(seeds), *p.shape)) for p in given]
     else:
         params0 = jax.vmap(model.init_params)(k_init)
+    if init_scale is not None and any(v != 1 for v in init_scale):
+        factor = jnp.asarray(init_scale, jnp.float32)
+        params0 = [p * factor.reshape(-1, *([1] * (p.ndim - 1))).astype(p.dtype) if p.ndim == 3 else p
+                   for p in params0]  # weight matrices (members, in, out); biases keep their init
     # a rule's state takes its member's key; optax's ignore it
     opt_state = jax.vmap(lambda p, k: make_optimizer(optimizer, lr, key=k, **options).tx.init(p))(params0, k_opt)
-    if member_lr is not None:
-        opt_state = set_learning_rate(opt_state, member_lr)
+    if member_values:
+        opt_state = set_hyperparams(opt_state, member_values)
     perm = jnp.zeros((len(seeds), perm_len), jnp.int32)
     return TrainState(list(params0), opt_state, perm, k_data, jnp.zeros((len(seeds),), jnp.int32))
 
@@ -401,13 +407,63 @@ def _read(store, kept: int, population: bool) -> np.ndarray:
     return store[:, :kept] if population else store[:kept]
 
 
+def _grid_axes(optimizer, lr, options: dict, init_scale, population):
+    """Resolve the grid axes among ``lr``, the in-state optimizer options and ``init_scale``: a list
+    of values makes an axis (only with a population). Returns the optimizer built from each axis'
+    largest value (a rule may drop work a zero value never needs, e.g. Langevin's noise at T = 0;
+    the members' own values live in the state), that lr and options, and the axes (name -> values)."""
+    axes = {}
+    if isinstance(lr, (list, tuple, np.ndarray)):
+        axes["lr"] = [check_lr(v) for v in lr]
+        if not axes["lr"]:
+            raise bad_input("lr", "a non-empty list of learning rates", [], "e.g. --lr 1e-3,1e-2")
+    lr0 = max(axes["lr"]) if axes else lr
+    in_state = make_optimizer(optimizer, lr0).in_state  # validates the name (and lr)
+    for k, v in options.items():
+        if isinstance(v, (list, tuple, np.ndarray)) and k in in_state:
+            axes[k] = list(v)
+    plain = {k: v for k, v in options.items() if k not in axes}
+    for k in axes.keys() - {"lr"}:
+        if not axes[k]:
+            raise bad_input(k, f"a non-empty list of {k} values", [], f"e.g. --{k.replace('_', '-')} 1,2")
+        for value in axes[k]:  # the rule's own checks, one value at a time
+            make_optimizer(optimizer, lr0, **{**plain, k: value})
+    if isinstance(init_scale, (list, tuple, np.ndarray)):
+        axes["init_scale"] = [_as_scale(v) for v in init_scale]
+        if not axes["init_scale"]:
+            raise bad_input("init_scale", "a non-empty list of factors", [], "e.g. --init-scale 0.5,1,2")
+    else:
+        _as_scale(init_scale)
+    if "lr" in axes and "lr" not in in_state:
+        raise bad_input("lr", f"one learning rate for optimizer {optimizer}", axes["lr"],
+                        "grids of learning rates work with gd, sgd, adam, nadam, rmsprop, langevin")
+    if axes and population is None:
+        name, values = next(iter(axes.items()))
+        raise bad_input(name, f"one value of {name} for a single run", values,
+                        "give --population P to train P members per value")
+    rep = {k: max(v) for k, v in axes.items() if k not in ("lr", "init_scale")}
+    opt = make_optimizer(optimizer, lr0, key=jax.random.PRNGKey(0), **plain, **rep)
+    return opt, lr0, {**plain, **rep}, axes
+
+
+def _as_scale(value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not (v > 0 and math.isfinite(v)):
+        raise bad_input("init_scale", "a factor > 0 on the initial weights", value, "e.g. --init-scale 0.5")
+    return v
+
+
 def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | None = None,
           epochs: int | None = None, batch_size: int | None = None, record_every: int | None = None,
           eval_every: int | None = None, test_size: float = 0.2, seed: int = 0,
           init: Sequence | None = None, loss: str | None = None, standardize: bool = False,
           data_options: dict | None = None, progress: bool | None = None,
           optimizer_options: dict | None = None, population: int | None = None,
-          split_seed: int | None = None, out: str | os.PathLike | None = None) -> Run:
+          split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
+          out: str | os.PathLike | None = None) -> Run:
     """Train ``model`` on ``data`` and record its weights as it goes.
 
     data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
@@ -423,9 +479,12 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     initial weights, data order and rule randomness from seed ``seed + m`` (so it equals
     ``train(..., seed=seed + m, split_seed=seed)``); all share the train/test split of
     ``split_seed`` (default ``seed``). Arrays then carry a leading member axis, and the member
-    axis is sharded over every visible device when the count divides it. With a list of learning
-    rates ``lr=[a, b, ...]`` the population is repeated for each (the same seeds), lr-major:
-    member ``i * population + m`` has ``lr[i]`` and seed ``seed + m`` -- still one program.
+    axis is sharded over every visible device when the count divides it.
+    Grids (still one program): a list of learning rates ``lr=[a, b]``, of an option the optimizer
+    keeps in its state (``optimizer_options={"eta": [1, 5]}``, ``temperature``, ``b1``, ...) or of
+    ``init_scale`` repeats the population for every combination (the same seeds), first axis
+    slowest: member ``g * population + m`` has grid point ``g`` and seed ``seed + m`` (see
+    :mod:`weightflow.grid`). init_scale: a factor on every initial weight matrix (biases keep theirs).
     out: write the run directory there, streaming frames to disk chunk by chunk.
     Returns a :class:`Run`; its status is ``completed``, ``diverged`` (NaN/inf loss: training stops,
     frames up to there are kept) or ``interrupted`` (Ctrl-C between chunks). In a population a
@@ -438,13 +497,6 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
             raise bad_input(name, "a whole number >= 0", value, f"e.g. --{name.replace('_', '-')} 0")
     seed = int(seed)
     members = 1 if population is None else _positive_int(population, "population", "--population 64")
-    lr_grid = None
-    if isinstance(lr, (list, tuple, np.ndarray)):
-        if population is None:
-            raise bad_input("lr", "one learning rate for a single run", list(lr),
-                            "give --population P to train P members per learning rate")
-        lr_grid = [check_lr(v) for v in lr]
-        lr = lr_grid[0]
     sp, dataset = _as_split(data, test_size, seed if split_seed is None else int(split_seed), standardize,
                             data_options)
     n_train, d = sp.X_train.shape
@@ -462,23 +514,19 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     if loss == "bce" and model.sizes[-1] != 1:
         raise bad_input("loss", "1 output unit for bce", model.sizes[-1], "use --loss ce with softmax")
     sched = make_schedule(n_train, steps, epochs, batch_size, record_every, eval_every)
-    options = dict(optimizer_options or {})
-    opt = make_optimizer(optimizer, lr, key=jax.random.PRNGKey(0), **options)  # validates; its update is shared
+    opt, lr, options, axes = _grid_axes(optimizer, lr, dict(optimizer_options or {}), init_scale, population)
     stream_to = None if out is None else Run.prepare_directory(out)
 
     has_test = len(sp.y_test) > 0
     tdata = TrainData(jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
                       jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
     perm_len = 0 if sched.batch_size is None else sched.steps_per_epoch * sched.batch_size
-    member_lr = None
-    if lr_grid is not None:
-        if not opt.lr_in_state:
-            raise bad_input("lr", f"one learning rate for optimizer {opt.name}", lr_grid,
-                            "grids of learning rates work with gd, sgd, adam, nadam, rmsprop")
-        member_lr = [v for v in lr_grid for _ in range(members)]  # lr-major: all seeds of lr 0, then lr 1...
-    seeds = [seed + m for m in range(members)] * (1 if lr_grid is None else len(lr_grid))
+    per, point_list = members, grid.points(axes)  # grid-point-major: all seeds of point 0, then point 1...
+    seeds = [seed + m for m in range(per)] * len(point_list)
     members = len(seeds)
-    state = _initial_state(model, optimizer, lr, options, seeds, init, perm_len, member_lr)
+    member_values = {name: [pt[name] for pt in point_list for _ in range(per)] for name in axes}
+    scale = member_values.pop("init_scale", [init_scale] * members)
+    state = _initial_state(model, optimizer, lr, options, seeds, init, perm_len, member_values, scale)
     params0 = [np.asarray(p) for p in state.params]  # (members, *shape)
     n_devices = 1
     if population is None:
@@ -561,8 +609,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
         member_status = ["diverged" if not np.all(np.isfinite(hist[m, :kept, 0])) or not np.isfinite(end[m, 0])
                          else status for m in range(members)]
     metrics.update(steps=done_steps, seconds=round(seconds, 3))
-    opt_cfg = {"name": opt.name, "lr": (lr_grid or float(lr)) if opt.name != "custom" else None,
-               "options": opt.options}
+    opt_cfg = {"name": opt.name, "lr": axes.get("lr", float(lr)) if opt.name != "custom" else None,
+               "options": {**opt.options, **{k: v for k, v in axes.items() if k not in ("lr", "init_scale")}}}
     config = {
         "model": model.to_dict(), "loss": loss, "optimizer": opt_cfg, "steps": sched.steps,
         "epochs": epochs, "batch_size": sched.batch_size, "steps_per_epoch": sched.steps_per_epoch,
@@ -570,6 +618,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
         "seed": seed, "split_seed": seed if split_seed is None else int(split_seed),
         "population": population, "members": members, "devices": n_devices,
         "standardize": bool(standardize), "init": "given" if init is not None else str(model.init),
+        "init_scale": axes.get("init_scale", init_scale), "grid": list(axes),
         "data": {"name": dataset.name if dataset else "split", "options": dict(dataset.options) if dataset else {},
                  "description": dataset.description if dataset else "",
                  "feature_names": list(dataset.feature_names) if dataset else [],
