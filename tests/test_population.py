@@ -148,3 +148,81 @@ def test_bad_sweep_configs_are_one_line_errors(text, match, tmp_path, capsys):
     import re
 
     assert re.search(match, err)
+
+
+def test_a_grid_over_eta_and_init_scale_is_one_program_and_each_member_equals_its_point_alone():
+    """random-walk with eta [0.5, 1] x init_scale [1, 2] and 2 seeds: 8 members, one compiled program;
+    member g*2 + m equals seed m trained alone with grid point g's eta and init scale."""
+    from weightflow import training
+
+    model = wf.MLP([2, 2, 1], activation="tanh", init="lattice:1")
+    kw = dict(optimizer="random-walk", steps=40, record_every=4, test_size=0, progress=False, seed=3)
+    before = len(training._CHUNKS)
+    grid = wf.train(model, "xor", population=2, optimizer_options={"eta": [0.5, 1.0]}, init_scale=[1.0, 2.0], **kw)
+    assert len(training._CHUNKS) - before <= 1  # the whole grid compiled (at most) one program
+    assert grid.population == 8 and grid.config["grid"] == ["eta", "init_scale"]
+    points = grid.grid_points()
+    assert [p for p, _ in points] == [{"eta": 0.5, "init_scale": 1.0}, {"eta": 0.5, "init_scale": 2.0},
+                                      {"eta": 1.0, "init_scale": 1.0}, {"eta": 1.0, "init_scale": 2.0}]
+    assert points[2][1] == slice(4, 6)
+    for m, (eta, scale, seed) in {1: (0.5, 1.0, 4), 6: (1.0, 2.0, 3)}.items():
+        alone = wf.train(model, "xor", optimizer_options={"eta": eta}, init_scale=scale, **{**kw, "seed": seed})
+        member = grid.member(m)
+        assert member.config["optimizer"]["options"]["eta"] == eta and member.config["init_scale"] == scale
+        for p, q in zip(member.frames, alone.frames):
+            np.testing.assert_allclose(p, q, atol=1e-6)
+    # init_scale multiplies the weight matrices of the same draw; biases keep their init
+    w0, b0 = grid.initial_params[0], grid.initial_params[1]
+    np.testing.assert_allclose(w0[2], 2 * w0[0])
+    np.testing.assert_array_equal(b0[2], b0[0])
+    # a step of eta moves lattice weights by multiples of eta only
+    moved = np.asarray(grid.frames[0][4:6]) - np.asarray(grid.initial_params[0][4:6])[:, None]
+    np.testing.assert_allclose(moved, np.round(moved), atol=1e-5)
+
+
+def test_a_temperature_grid_keeps_zero_exact_and_reloads(tmp_path):
+    """Langevin at T in [0, 0.01]: the T = 0 members are exactly gradient descent although the program is
+    built for T > 0 (the temperature is in the state); the grid survives save and load."""
+    model = wf.MLP([2, 3, 1], activation="tanh")
+    kw = dict(steps=30, record_every=5, progress=False, seed=1, lr=0.3)
+    grid = wf.train(model, "moons", optimizer="langevin", population=2, optimizer_options={"temperature": [0.0, 0.01]},
+                    out=tmp_path / "run", **kw)
+    gd = wf.train(model, "moons", optimizer="gd", split_seed=1, **{**kw, "seed": 2})
+    for p, q in zip(grid.member(1).params, gd.params):
+        np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(grid.member(3).params[0], grid.member(1).params[0])  # T > 0: noise
+    back = wf.load_run(tmp_path / "run")
+    assert [p for p, _ in back.grid_points()] == [{"temperature": 0.0}, {"temperature": 0.01}]
+    np.testing.assert_allclose(back.member_metrics["train_loss"], grid.member_metrics["train_loss"], rtol=1e-7)
+    header = (tmp_path / "run" / "members.csv").read_text().splitlines()[0].split(",")
+    assert header[:5] == ["member", "seed", "lr", "temperature", "status"]
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    (dict(optimizer="random-walk", optimizer_options={"eta": [0.5, 1.0]}), "for a single run"),
+    (dict(optimizer="random-walk", lr=[0.1, 1.0], population=2), "one learning rate for optimizer random-walk"),
+    (dict(optimizer="random-walk", optimizer_options={"eta": [0.5, -1.0]}, population=2), "eta"),
+    (dict(optimizer="gd", init_scale=[1.0, 0.0], population=2), "init_scale"),
+])
+def test_bad_grids_are_one_line_errors(kwargs, needle):
+    from weightflow.errors import WeightflowError
+
+    with pytest.raises(WeightflowError, match=needle) as e:
+        wf.train(wf.MLP([2, 2, 1]), "xor", steps=4, test_size=0, progress=False, **kwargs)
+    assert "\n" not in str(e.value)
+
+
+def test_sweep_over_an_option_grid_summarises_every_point(tmp_path):
+    import csv
+
+    cfg = {"data": {"name": "xor", "test_size": 0}, "model": {"hidden": [[2]], "activation": "tanh", "init": "lattice:1"},
+           "train": {"optimizer": "random-walk", "steps": 40, "record_every": 4, "population": 4,
+                     "options": {"eta": [0.5, 1.0]}},
+           "success": {"threshold": 1.0}}
+    rows = wf.sweep.run_sweep(cfg, tmp_path, progress=False, echo=lambda *_: None)
+    assert [r["eta"] for r in rows] == [0.5, 1.0] and all(r["members"] == 4 for r in rows)
+    run = wf.load_run(tmp_path / "tanh-2")
+    acc = run.member_metrics["train_accuracy"]
+    assert rows[1]["success_rate (train_accuracy >= 1)"] == np.mean(acc[4:] >= 1.0)
+    with open(tmp_path / "summary.csv") as fh:
+        assert next(csv.reader(fh))[:5] == ["run", "activation", "hidden", "lr", "eta"]

@@ -39,6 +39,30 @@ def grid(pop_dirs):
     return wf.load_run(pop_dirs[1])
 
 
+@pytest.fixture(scope="module")
+def eta_grid(tmp_path_factory):
+    """A random walk over a 2-axis grid, eta [0.5, 1] x init_scale [1, 2], 6 seeds each (24 members), reloaded."""
+    out = tmp_path_factory.mktemp("grid") / "eta"
+    wf.train(wf.MLP([2, 2, 1], activation="tanh", init="lattice:1"), "xor", optimizer="random-walk", population=6,
+             steps=40, record_every=4, test_size=0, optimizer_options={"eta": [0.5, 1.0]}, init_scale=[1.0, 2.0],
+             seed=0, progress=False, out=out)
+    return wf.load_run(out)
+
+
+@pytest.fixture(scope="module")
+def lr_scale_grid(tmp_path_factory):
+    """Gradient descent over lr [0.05, 0.5] x init_scale [0.5, 2], 4 seeds each (16 members), reloaded."""
+    out = tmp_path_factory.mktemp("grid") / "lr-scale"
+    wf.train(wf.MLP([2, 2, 1], activation="tanh"), "xor", optimizer="gd", population=4, steps=40, record_every=4,
+             test_size=0, lr=[0.05, 0.5], init_scale=[0.5, 2.0], seed=0, progress=False, out=out)
+    return wf.load_run(out)
+
+
+# grid points of eta_grid in member order (first axis slowest), written out by hand
+ETA_POINTS = [{"eta": 0.5, "init_scale": 1.0}, {"eta": 0.5, "init_scale": 2.0}, {"eta": 1.0, "init_scale": 1.0},
+              {"eta": 1.0, "init_scale": 2.0}]
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
@@ -56,7 +80,8 @@ def test_population_curves_median_and_bands_are_the_member_statistics(grid):
         for q in (0.1, 0.25, 0.75, 0.9):
             np.testing.assert_allclose(c.columns["train_loss"][g]["quantiles"][q], np.quantile(h[part], q, axis=0))
         np.testing.assert_allclose(c.lines_[("train_loss", g)].get_ydata(), np.median(h[part], axis=0))
-    assert [g[0] for g in c.groups] == [0.01, 0.1]
+    assert c.groups == [({"lr": 0.01}, slice(0, 16)), ({"lr": 0.1}, slice(16, 32))]
+    assert c.labels == ["lr 0.01", "lr 0.1"] and c.title.endswith("2 learning rates x 16 members")
     assert "test_loss" not in c.columns  # test_size=0: never evaluated
     both = viz.PopulationCurves.from_run(grid, column="all").plot()
     assert both.panels == ["train_loss", "train_accuracy"] and len(both.axes_) == 2
@@ -71,6 +96,76 @@ def test_population_curves_bad_choices(pop, grid):
         viz.PopulationCurves.from_run(grid, lr=0.5)
     with pytest.raises(WeightflowError, match="expected a population run"):
         viz.PopulationCurves.from_run(pop.member(0))
+
+
+def test_population_curves_group_by_grid_point(eta_grid, pop):
+    c = viz.PopulationCurves.from_run(eta_grid, column="all").plot()
+    assert c.groups == [(pt, slice(6 * g, 6 * g + 6)) for g, pt in enumerate(ETA_POINTS)]
+    assert c.labels == ["eta 0.5, init scale 1", "eta 0.5, init scale 2", "eta 1, init scale 1", "eta 1, init scale 2"]
+    for col in ("train_loss", "train_accuracy"):
+        h = np.asarray(eta_grid.history[col], float)
+        for g in range(4):
+            part = h[6 * g:6 * g + 6]
+            np.testing.assert_allclose(c.columns[col][g]["median"], np.median(part, axis=0))
+            np.testing.assert_allclose(c.columns[col][g]["quantiles"][0.25], np.quantile(part, 0.25, axis=0))
+            assert c.columns[col][g]["members"] == 6
+            np.testing.assert_allclose(c.lines_[(col, g)].get_ydata(), np.median(part, axis=0))
+    assert c.title.endswith("2 eta values x 2 init scale values x 6 members")
+    legend = [t.get_text() for t in c.axes_[0].get_legend().get_texts()]
+    assert "eta 1, init scale 2, train median of 6" in legend
+    # no grid: one group of every member, the title names the single learning rate
+    one = viz.PopulationCurves.from_run(pop)
+    assert one.groups == [({}, slice(0, 16))] and one.title.endswith("16 members, lr 0.1")
+
+
+def test_grid_point_selector_by_index_rate_or_axis_values(eta_grid, lr_scale_grid):
+    c = viz.PopulationCurves.from_run(eta_grid, lr=2)
+    assert c.groups == [(ETA_POINTS[2], slice(12, 18))] and c.title.endswith("6 members, eta 1, init scale 1")
+    h = np.asarray(eta_grid.history["train_loss"], float)
+    np.testing.assert_allclose(c.columns["train_loss"][0]["median"], np.median(h[12:18], axis=0))
+    # a learning rate picks every point with it; a dict picks by any axes
+    by_lr = viz.PopulationCurves.from_run(lr_scale_grid, lr=0.5)
+    assert [part for _, part in by_lr.groups] == [slice(8, 12), slice(12, 16)]
+    assert by_lr.title.endswith("8 members, lr 0.5 (2 grid points)")
+    by_scale = viz.PopulationCurves.from_run(eta_grid, lr={"init_scale": 2.0})
+    assert [pt for pt, _ in by_scale.groups] == [ETA_POINTS[1], ETA_POINTS[3]]
+    # the distribution pools exactly the chosen members
+    d = viz.WeightDistribution.from_run(eta_grid, "W1", lr=3)
+    (label,) = d.labels
+    W1 = np.asarray(eta_grid.frames[0], float)[18:24]  # (6, frames, 2, 2)
+    assert d.members == 6 and (d.counts[label].sum(axis=1) == 6 * 4).all()
+    np.testing.assert_allclose(d.median[label], np.median(W1.reshape(6, W1.shape[1], -1).transpose(1, 0, 2)
+                                                          .reshape(W1.shape[1], -1), axis=1))
+    p = viz.Particles.from_run(eta_grid, member="all", lr=1, max_frames=4)
+    assert sorted(set(p.owner.tolist())) == list(range(6, 12)) and "eta 0.5, init scale 2" in p.who
+    assert viz.Particles.from_run(eta_grid, member="all", max_frames=4).who == "all 24 members (4 grid points)"
+    # the old helper still answers per grid point
+    from weightflow.viz.population import lr_groups
+
+    assert lr_groups(lr_scale_grid) == [(0.05, slice(0, 4)), (0.05, slice(4, 8)), (0.5, slice(8, 12)),
+                                        (0.5, slice(12, 16))]
+
+
+def test_bad_grid_point_selector_is_one_line_error(eta_grid, lr_scale_grid, pop):
+    for bad in (4, 0.3, True, "eta", {"temperature": 1.0}, {"eta": 0.7}):
+        with pytest.raises(WeightflowError) as err:
+            viz.PopulationCurves.from_run(eta_grid, lr=bad)
+        msg = str(err.value)
+        assert "\n" not in msg and msg.startswith("population curves lr: expected a grid point index from 0 to 3")
+        assert f"got {bad!r}" in msg and "leave it out for all members" in msg
+    with pytest.raises(WeightflowError, match=r"weight distribution lr: expected a learning rate of the run "
+                                               r"\(0.05, 0.5\), a grid point index from 0 to 3 .* "
+                                               r"or a dict of axis values, got 0.1; "):
+        viz.WeightDistribution.from_run(lr_scale_grid, "W1", lr=0.1)
+    with pytest.raises(WeightflowError, match=r"particles lr: expected the run's learning rate \(0.1\) or 0"):
+        viz.Particles.from_run(pop, member="all", lr=2)
+
+
+def test_boundary_overlay_colours_by_grid_point(eta_grid):
+    o = viz.BoundaryOverlay.from_run(eta_grid, members=[0, 7, 13, 23], resolution=30).plot()
+    assert list(o.group) == [0, 1, 2, 3] and o.grid_points == ETA_POINTS
+    legend = [t.get_text() for t in o.ax_.get_legend().get_texts()]
+    assert "eta 1, init scale 2" in legend
 
 
 # -------------------------------------------------------------------------------- distribution
@@ -128,6 +223,51 @@ def test_success_rate_from_run_is_the_fraction_of_members(grid):
                                [np.mean(grid.member_metrics["train_loss"][p] >= 0.05) for p in (slice(0, 16), slice(16, 32))])
     with pytest.raises(WeightflowError, match="success rate metric: expected one of"):
         viz.SuccessRate.from_run(grid, metric="nope")
+
+
+def test_success_rate_against_a_grid_axis(eta_grid, lr_scale_grid):
+    acc = np.asarray(eta_grid.member_metrics["train_accuracy"], float).reshape(2, 2, 6)  # eta, init_scale, seed
+    hand = (acc >= 1.0).mean(axis=2)
+    s = viz.SuccessRate.from_run(eta_grid, metric="train_accuracy", threshold=1.0).plot()  # x: the first axis
+    assert s.x_kind == "eta" and list(s.lines) == ["init scale 1", "init scale 2"]
+    for k, label in enumerate(s.lines):
+        np.testing.assert_allclose(s.lines[label]["x"], [0.5, 1.0])
+        np.testing.assert_allclose(s.lines[label]["rate"], hand[:, k])
+        np.testing.assert_allclose(s.lines[label]["se"], np.sqrt(hand[:, k] * (1 - hand[:, k]) / 6))
+        assert list(s.lines[label]["n"]) == [6, 6]
+    assert s.ax_.get_xscale() == "linear" and s.ax_.get_xlabel() == "eta"
+    t = viz.SuccessRate.from_run(eta_grid, threshold=0.75, x="init_scale")
+    assert t.x_kind == "init_scale" and list(t.lines) == ["eta 0.5", "eta 1"]
+    np.testing.assert_allclose(t.lines["eta 1"]["rate"], (acc[1] >= 0.75).mean(axis=1))
+    u = viz.SuccessRate.from_run(lr_scale_grid).plot()
+    assert u.x_kind == "lr" and u.log and u.ax_.get_xscale() == "log"
+    acc2 = np.asarray(lr_scale_grid.member_metrics["train_accuracy"], float).reshape(2, 2, 4)
+    np.testing.assert_allclose(u.lines["init scale 2"]["rate"], (acc2[:, 1] >= 1.0).mean(axis=1))
+    with pytest.raises(WeightflowError, match=r"success rate x: expected an axis of the run's grid: eta, init_scale, "
+                                               r"got 'lr'; e.g. x='eta'") as err:
+        viz.SuccessRate.from_run(eta_grid, x="lr")
+    assert "\n" not in str(err.value)
+
+
+def test_success_rate_log_axis_rule():
+    log = viz.SuccessRate._log_axis
+    assert log("lr", [0.5, 1.0]) and log("temperature", [1e-3, 1e-1]) and not log("eta", [0.5, 4.0])
+    assert not log("init_scale", [0.0, 100.0]) and not log("b1", [-1.0, 100.0])
+
+
+def test_success_rate_from_sweep_tolerates_extra_axis_columns(tmp_path):
+    folder = tmp_path / "sw"
+    folder.mkdir()
+    with open(folder / "summary.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["run", "activation", "hidden", "lr", "eta", "members", "success_rate (train_accuracy >= 1)",
+                    "median_final_train_accuracy", "something_new"])
+        for hidden, eta, rate in (("1", 0.5, 0.25), ("2", 0.5, 0.5), ("1", 1.0, 0.75), ("2", 1.0, 1.0)):
+            w.writerow([f"tanh-{hidden}", "tanh", hidden, 0.1, eta, 16, rate, 1.0, "x"])
+    s = viz.SuccessRate.from_sweep(folder).plot()
+    assert s.x_kind == "width" and set(s.lines) == {"tanh, eta 0.5", "tanh, eta 1"}
+    np.testing.assert_allclose(s.lines["tanh, eta 1"]["rate"], [0.75, 1.0])
+    np.testing.assert_allclose(s.lines["tanh, eta 0.5"]["x"], [1, 2])
 
 
 def _fake_sweep(folder):

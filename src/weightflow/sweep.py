@@ -1,16 +1,19 @@
 """Sweeps: a grid of configurations, each trained as a population, summarised per grid point.
 
-Widths, depths and activations change the program, so each is its own run; learning rates and
-seeds are population axes of one program (see ``train(population=..., lr=[...])``). A sweep
-writes one population run directory per program and ``summary.csv`` with, per (program, lr):
+Widths, depths and activations change the program, so each is its own run; learning rates,
+in-state optimizer options (eta, temperature, ...), init scales and seeds are population axes of
+one program (see ``train(population=..., lr=[...])`` and :mod:`weightflow.grid`). A sweep writes
+one population run directory per program and ``summary.csv`` with, per (program, grid point):
 the success rate (members whose final ``metric`` reaches ``threshold``), the median final metric,
 and the median step at which members first reach ``reach`` (from the recorded frames).
 
 Config (TOML, or the same dict from Python)::
 
     [data]   name = "xor", test_size = 0, options = {...}
-    [model]  hidden = [[1], [2], [4, 4]], activation = ["relu", "tanh"], output, init, bias_init, loss
-    [train]  optimizer = "adam", lr = [0.01, 0.1], steps = 2000, population = 256, seed = 0, record_every
+    [model]  hidden = [[1], [2], [4, 4]], activation = ["relu", "tanh"], output, init, init_scale = [0.5, 1],
+             bias_init, loss
+    [train]  optimizer = "adam", lr = [0.01, 0.1], steps = 2000, population = 256, seed = 0, record_every,
+             options = {eta = [1, 5]} (a list of an in-state option is a grid axis)
     [success] metric = "train_accuracy", threshold = 1.0, reach = 0.9
 """
 
@@ -30,7 +33,7 @@ from .model import MLP
 from .run import Run
 
 _SECTIONS = {"data": {"name", "test_size", "options", "standardize"},
-             "model": {"hidden", "activation", "output", "init", "bias_init", "loss", "bias"},
+             "model": {"hidden", "activation", "output", "init", "init_scale", "bias_init", "loss", "bias"},
              "train": {"optimizer", "lr", "steps", "epochs", "batch_size", "population", "seed", "record_every",
                        "options"},
              "success": {"metric", "threshold", "reach"},
@@ -85,7 +88,8 @@ def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=pri
     metric = success.get("metric", "train_accuracy")
     threshold, reach = float(success.get("threshold", 1.0)), float(success.get("reach", 0.9))
     population = int(tr.get("population", 64))
-    lrs = [float(v) for v in _as_list(tr.get("lr", 1e-3))]
+    lr = tr.get("lr", 1e-3)
+    lr = [float(v) for v in lr] if isinstance(lr, (list, tuple)) else float(lr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -96,7 +100,8 @@ def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=pri
                     init=model_cfg.get("init", "glorot-uniform"), bias_init=model_cfg.get("bias_init", 0.0),
                     bias=model_cfg.get("bias", True))
         label = f"{activation}-{'x'.join(map(str, hidden)) or 'none'}"
-        run = train(model, dataset, optimizer=tr.get("optimizer", "adam"), lr=lrs, population=population,
+        run = train(model, dataset, optimizer=tr.get("optimizer", "adam"), lr=lr, population=population,
+                    init_scale=model_cfg.get("init_scale", 1.0),
                     steps=tr.get("steps"), epochs=tr.get("epochs"), batch_size=tr.get("batch_size"),
                     record_every=tr.get("record_every"), test_size=data.get("test_size", 0.2),
                     standardize=data.get("standardize", False), seed=int(tr.get("seed", 0)),
@@ -104,11 +109,12 @@ def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=pri
                     out=out / label)
         final = run.member_metrics[metric]
         reached = first_reach(run.history, metric, reach)
-        for i, lr in enumerate(lrs):
-            part = slice(i * population, (i + 1) * population)
+        for point, part in run.grid_points():
             med = float(np.median(reached[part]))
+            axes = {k: v for k, v in point.items() if k != "lr"}
             rows.append({"run": label, "activation": activation, "hidden": "x".join(map(str, hidden)) or "none",
-                         "lr": lr, "members": population, f"success_rate ({metric} >= {threshold:g})":
+                         "lr": point.get("lr", run.config["optimizer"]["lr"]), **axes, "members": population,
+                         f"success_rate ({metric} >= {threshold:g})":
                          float(np.mean(final[part] >= threshold)), f"median_final_{metric}": float(np.median(final[part])),
                          f"median_steps_to_{reach:g}": med if math.isfinite(med) else "never"})
             echo("  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in rows[-1].items()))

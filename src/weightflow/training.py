@@ -10,6 +10,7 @@ zero steps and are dropped), so a run compiles exactly once.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -21,11 +22,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import losses
+from . import grid, losses
 from .datasets import Dataset, Split, load, split
 from .errors import WeightflowError, bad_input
 from .model import MLP
-from . import grid
 from .optim import Optimizer, check_lr, make_optimizer, set_hyperparams
 from .run import Run
 
@@ -246,6 +246,21 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     return chunk
 
 
+@functools.cache
+def compiler_options() -> dict | None:
+    """XLA options for the training programs. On a CPU with AVX-512, ask for 512-bit vectors: XLA:CPU
+    vectorises for 256 bits by default, and exp / logistic over a population's hidden units run at
+    half the cost per element with 512 (measured 0.30 -> 0.17 ns on this project's machine)."""
+    if jax.default_backend() != "cpu":
+        return None
+    try:
+        with open("/proc/cpuinfo") as fh:
+            avx512 = any(line.startswith("flags") and " avx512f" in line for line in fh)
+    except OSError:
+        return None
+    return {"xla_cpu_prefer_vector_width": 512} if avx512 else None
+
+
 _CHUNKS: dict = {}
 
 
@@ -260,7 +275,8 @@ def _compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, ha
     if opt.name != "custom" and key in _CHUNKS:
         return _CHUNKS[key]
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
-    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None)) if population else chunk)
+    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None)) if population else chunk,
+                       compiler_options=compiler_options())
     if opt.name != "custom":
         if len(_CHUNKS) > 64:
             _CHUNKS.clear()

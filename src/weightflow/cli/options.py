@@ -22,14 +22,19 @@ def parse_hidden(text: str) -> list[int]:
     return sizes
 
 
-def parse_lr(text: str) -> float | list[float]:
+def parse_numbers(text: str, flag: str, example: str) -> float | list[float]:
     """``"1e-3"`` -> 0.001; ``"1e-3,1e-2"`` -> [0.001, 0.01] (a grid, for populations)."""
     try:
         values = [float(v) for v in str(text).split(",")]
     except ValueError:
-        raise bad_input("--lr", "a number > 0, or a comma list of them with --population", text,
-                        "e.g. --lr 1e-3 or --lr 1e-3,1e-2 --population 64") from None
+        raise bad_input(flag, "a number > 0, or a comma list of them with --population", text,
+                        f"e.g. {flag} {example} or {flag} {example},{example}0 --population 64") from None
     return values[0] if len(values) == 1 else values
+
+
+def parse_lr(text: str) -> float | list[float]:
+    """``"1e-3"`` -> 0.001; ``"1e-3,1e-2"`` -> [0.001, 0.01] (a grid, for populations)."""
+    return parse_numbers(text, "--lr", "1e-3")
 
 
 def model_options(f):

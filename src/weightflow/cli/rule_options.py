@@ -13,20 +13,21 @@ import click
 
 from ..errors import bad_input
 
+_GRID = " With --population, a comma list is a grid (one program)."
 # (flag, option name, click type, help)
 FLAGS = (
-    ("--eta", "eta", float, "random-walk: lattice step of every W move [default: 1]."),
+    ("--eta", "eta", str, "random-walk: lattice step of every W move [default: 1]." + _GRID),
     ("--p-w", "p_w", str, "random-walk: P(-eta),P(0),P(+eta) of each W entry's move, e.g. 1/3,1/3,1/3."),
     ("--p-b", "p_b", str, "random-walk: P(-bias_step),P(+bias_step) of each b entry's move, e.g. 1/2,1/2."),
-    ("--bias-step", "bias_step", float,
-     "Size of a bias move (random-walk [default: 2]; metropolis [default: --step])."),
-    ("--temperature", "temperature", float, "metropolis, langevin: temperature T >= 0 (0: greedy / plain GD) "
-                                            "[default: 0.001]."),
+    ("--bias-step", "bias_step", str,
+     "Size of a bias move (random-walk [default: 2]; metropolis [default: --step])." + _GRID),
+    ("--temperature", "temperature", str, "metropolis, langevin: temperature T >= 0 (0: greedy / plain GD) "
+                                          "[default: 0.001]." + _GRID),
     ("--schedule", "schedule", str, "metropolis, langevin: temperature schedule, constant, geometric (T*decay^t) "
                                     "or logarithmic (T*log2/log(t+2)) [default: constant]."),
     ("--decay", "decay", float, "Temperature factor per step for --schedule geometric [default: 0.995]."),
     ("--lr-decay", "lr_decay", float, "langevin: step size lr*(1+lr_decay*t)^-0.55 [default: 0, constant]."),
-    ("--step", "step", float, "metropolis: proposal size, lattice step or Gaussian std [default: 1]."),
+    ("--step", "step", str, "metropolis: proposal size, lattice step or Gaussian std [default: 1]." + _GRID),
     ("--proposal", "proposal", str, "metropolis: lattice (-step, 0, +step per entry) or gaussian [default: lattice]."),
     ("--bound", "bound", float, "metropolis: reject proposals with any |weight| > BOUND [default: none]."),
 )
@@ -42,6 +43,12 @@ def rule_options(f):
 
 def _rules_taking(option: str, names, option_defaults) -> list[str]:
     return [n for n in names() if option in option_defaults(n)]
+
+
+def _each(value, check):
+    """A checked number, or a list of them from a comma list (a grid axis)."""
+    values = [check(v) for v in str(value).split(",")] if isinstance(value, str) else [check(value)]
+    return values[0] if len(values) == 1 else values
 
 
 def rule_option_values(optimizer: str, flags: dict) -> dict:
@@ -75,9 +82,9 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
         elif option == "p_b":
             value = gf.parse_probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
         elif option in ("eta", "bias_step", "step", "bound"):
-            value = gf.check_positive(value, flag, f"{flag} 1")
+            value = _each(value, lambda v: gf.check_positive(v, flag, f"{flag} 1"))
         elif option in ("temperature", "lr_decay"):
-            value = gf.check_positive(value, flag, f"{flag} 0.01", allow_zero=True)
+            value = _each(value, lambda v: gf.check_positive(v, flag, f"{flag} 0.01", allow_zero=True))
         elif option == "schedule":
             value = gf.check_choice(value, gf.SCHEDULES, flag, "--schedule geometric")
         elif option == "proposal":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import parse_lr
+from .options import parse_lr, parse_numbers
 
 
 @click.command("sweep")
@@ -15,11 +15,12 @@ from .options import parse_lr
 @click.option("--lr", default=None, help="Learning rates (one program), e.g. 1e-3,1e-2.")
 @click.option("--optimizer", default=None)
 @click.option("--steps", default=None, type=int)
-@click.option("--population", default=None, type=int, help="Members (seeds) per learning rate.")
+@click.option("--init-scale", default=None, help="Factors on the initial weights (one program), e.g. 0.5,1,2.")
+@click.option("--population", default=None, type=int, help="Members (seeds) per grid point.")
 @click.option("--test-size", default=None, type=float)
 @click.option("--out", required=True, metavar="DIR", help="Folder for the runs and summary.csv.")
 @click.option("--quiet", "-q", is_flag=True)
-def command(config, data, hidden, activation, lr, optimizer, steps, population, test_size, out, quiet):
+def command(config, data, hidden, activation, lr, optimizer, steps, init_scale, population, test_size, out, quiet):
     """Train a grid of populations and summarise success rates and speed of learning.
 
     CONFIG is a TOML file (see experiments/); flags override or replace it.
@@ -39,6 +40,8 @@ def command(config, data, hidden, activation, lr, optimizer, steps, population, 
         cfg["model"]["hidden"] = [[w] for w in parse_hidden(hidden)]
     if activation:
         cfg["model"]["activation"] = activation.split(",")
+    if init_scale:
+        cfg["model"]["init_scale"] = parse_numbers(init_scale, "--init-scale", "0.5")
     if lr:
         value = parse_lr(lr)
         cfg["train"]["lr"] = value if isinstance(value, list) else [value]

@@ -7,7 +7,7 @@ import time
 import click
 import numpy as np
 
-from .options import build_model, load_dataset, model_options, parse_lr
+from .options import build_model, load_dataset, model_options, parse_lr, parse_numbers
 from .rule_options import rule_option_values, rule_options
 
 
@@ -26,15 +26,18 @@ from .rule_options import rule_option_values, rule_options
 @click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME].")
 @click.option("--population", default=None, type=int,
               help="Train P members at once (seeds SEED..SEED+P-1) in one compiled program.")
+@click.option("--init-scale", default="1", show_default=True,
+              help="Factor on every initial weight matrix; with --population, a comma list is a grid.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
 @rule_options
 def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
             standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
-            eval_every, out, population, quiet, **rule_flags):
+            eval_every, out, population, init_scale, quiet, **rule_flags):
     """Train a model and record every weight as it goes."""
     from ..training import train
 
     lr = parse_lr(lr)
+    init_scale = parse_numbers(init_scale, "--init-scale", "0.5")
     dataset = load_dataset(data, data_options, label)
     model = build_model(dataset, hidden, activation, output, init, bias_init, no_bias)
     opt_options = {}
@@ -47,7 +50,7 @@ def command(data, data_options, label, hidden, activation, output, loss, init, b
     run = train(model, dataset, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs, batch_size=batch_size,
                 record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, loss=loss,
                 standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options,
-                population=population, out=out)
+                population=population, init_scale=init_scale, out=out)
     print_summary(run, out)
     return 0 if run.status == "completed" else 1
 
@@ -59,7 +62,12 @@ def print_summary(run, path) -> None:
     def fmt(v):
         return "-" if v is None or v != v else f"{v:.4f}"
 
-    click.echo(f"{run.model}  {run.config['optimizer']['name']} lr {run.config['optimizer']['lr']}")
+    from ..grid import axis_values
+
+    axes = axis_values(run.config)
+    grid_text = f"; grid {' x '.join(f'{k} {v}' for k, v in axes.items())}" if axes else ""
+    lr_text = "" if "lr" in axes else f" lr {run.config['optimizer']['lr']}"
+    click.echo(f"{run.model}  {run.config['optimizer']['name']}{lr_text}{grid_text}")
     click.echo(f"status {run.status}: {m['steps']} steps in {m['seconds']:.2f} s, {len(run.steps)} frames")
     if run.population is not None:
         acc = run.member_metrics["train_accuracy"]

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import bad_input
+from ..grid import label as grid_label
 from ._common import NEGATIVE, POSITIVE, Display, frame_index, new_axes, nice_step, run_title
-from .population import _pick_groups, fmt_lr
+from .population import groups_label, pick_groups
 
 NEUTRAL = "#6a3d9a"  # several outputs: the size is a norm, it has no sign
 MAX_SEGMENTS = 12800  # default frames shown: about this many trail segments in the still picture
@@ -69,7 +70,9 @@ class Particles(Display):
         or a slice (default all, evenly thinned to at most about 200, fewer for many particles;
         ``max_frames`` sets that cap). inputs: two input indices spanning the plane when the layer has
         more than two inputs; projection: ``"auto"`` (the inputs for two, PCA for more), ``"pca"`` or
-        ``"inputs"``. lr: one learning rate of a grid population. size: the largest marker area.
+        ``"inputs"``. lr: with ``member="all"``, the grid points drawn: an index into
+        ``run.grid_points()``, a learning rate or a dict of axis values (default all). size: the
+        largest marker area.
         """
         n_layers = run.model.n_layers
         if n_layers < 2:
@@ -86,18 +89,23 @@ class Particles(Display):
         owner_members = None
         if population is not None:
             if member is None or (isinstance(member, str) and member == "all"):
-                groups = _pick_groups(run, lr, "particles")
+                groups = pick_groups(run, lr, "particles")
                 owner_members = np.concatenate([np.arange(s.start, s.stop) for _, s in groups])
-                who = (f"all {len(owner_members)} members with {fmt_lr(groups[0][0])}" if len(groups) == 1 else
-                       f"all {len(owner_members)} members ({len(groups)} learning rates)")
+                n_all = len(run.grid_points())
+                if len(groups) == n_all > 1:  # every grid point
+                    kind = "learning rates" if list(groups[0][0]) == ["lr"] else "grid points"
+                    who = f"all {len(owner_members)} members ({n_all} {kind})"
+                else:
+                    who = f"all {len(owner_members)} members with {groups_label(run, groups)}"
             else:
                 try:
                     m = int(member)
                 except (TypeError, ValueError):
                     raise bad_input("particles member", f"'all' or a member index from 0 to {population - 1}",
                                     member, "e.g. member=0") from None
+                point = next((pt for pt, part in run.grid_points() if part.start <= m % population < part.stop), {})
                 run = run.member(m)
-                who = f"member {m % population}"
+                who = f"member {m % population}" + (f" ({grid_label(point)})" if point else "")
         else:
             if member not in (None, "all", 0):
                 raise bad_input("particles member", "None for a single run", member,

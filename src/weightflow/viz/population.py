@@ -1,12 +1,13 @@
 """Pictures of a population run (``train(..., population=P)``) and of a sweep: the statistics of many
 seeds instead of one lucky run. Numpy and matplotlib only, drawn from the stored run like every picture.
 
-* ``PopulationCurves``: the median of a history column over members with quantile bands, per learning rate.
+* ``PopulationCurves``: the median of a history column over members with quantile bands, per grid point
+  (learning rate, optimizer option, init scale: ``run.grid_points()``).
 * ``WeightDistribution``: the distribution over members of each weight (or of a parameter's entries
   pooled) at every recorded frame, as a heat map of histograms with the median on top.
 * ``BoundaryOverlay``: the decision boundaries of many members on one plane, with the data.
-* ``SuccessRate``: the fraction of members that reach a threshold, against width or learning rate,
-  with binomial standard errors (from a sweep's ``summary.csv`` or from a learning-rate grid run).
+* ``SuccessRate``: the fraction of members that reach a threshold, against width, learning rate or
+  any grid axis, with binomial standard errors (from a sweep's ``summary.csv`` or from a grid run).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..grid import axis_values
+from ..grid import label as grid_label
 from ..errors import WeightflowError, bad_input
 from ._common import (CLASS_COLORS, Display, frame_index, new_axes, new_axes_row, nice_step, pyplot, run_title,
                       step_axis)
 
-# One colour per learning rate (and per line in the success picture); not the class colours' first pair.
-# Ordered like the rates; none is class 0's blue or class 1's orange, so lines never read as classes.
+# One colour per grid point (and per line in the success picture); not the class colours' first pair.
+# Ordered like the points; none is class 0's blue or class 1's orange, so lines never read as classes.
 GROUP_COLORS = ("#6a3d9a", "#1b9e77", "#d62728", "#8c564b", "#e7298a", "#17becf", "#66a61e", "#7f7f7f",
                 "#bcbd22", "#2c3e50")
 
@@ -39,40 +42,111 @@ def require_population(run, picture: str):
     return run
 
 
+def grid_groups(run) -> list[tuple[dict, slice]]:
+    """``[(grid point, members slice), ...]`` (``run.grid_points()``): one entry per point of the
+    run's grid (e.g. ``{"lr": 0.1, "eta": 5.0}``), one ``({}, all members)`` without a grid."""
+    return run.grid_points()
+
+
+def _run_lr(run) -> float:
+    """The run's learning rate when it is one number (no lr axis), else NaN."""
+    lr = (run.config.get("optimizer") or {}).get("lr")
+    return float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else math.nan
+
+
 def lr_groups(run) -> list[tuple[float, slice]]:
-    """``[(lr, members slice), ...]``: one entry per learning rate of a grid, one for a single rate."""
-    lr = run.config["optimizer"]["lr"]
-    n = run.population
-    if isinstance(lr, list):
-        per = int(run.config.get("population") or n // len(lr))
-        return [(float(v), slice(i * per, (i + 1) * per)) for i, v in enumerate(lr)]
-    return [(float(lr) if lr is not None else math.nan, slice(0, n))]
+    """``[(lr, members slice), ...]`` per grid point (kept for older callers; use ``grid_groups``):
+    the point's learning rate, or the run's single rate when lr is not an axis of the grid."""
+    return [(float(pt["lr"]) if "lr" in pt else _run_lr(run), part) for pt, part in grid_groups(run)]
 
 
 def fmt_lr(lr) -> str:
     return f"lr {lr:g}" if isinstance(lr, (int, float)) and math.isfinite(lr) else "lr ?"
 
 
+def group_label(run, point: dict) -> str:
+    """A grid point's label (``grid.label``: ``lr 0.1, eta 5``); without a grid the run's learning rate."""
+    return grid_label(point) if point else fmt_lr(_run_lr(run))
+
+
+def _axis_phrase(name: str, n: int) -> str:
+    if name == "lr":
+        return f"{n} learning rate{'s' if n != 1 else ''}"
+    return f"{n} {name.replace('_', ' ')} value{'s' if n != 1 else ''}"
+
+
 def population_title(run) -> str:
-    groups = lr_groups(run)
+    """``<run title>\n64 members, lr 0.05`` without a grid, ``... 2 learning rates x 3 eta values x 16 members``
+    with one."""
+    groups = grid_groups(run)
     per = groups[0][1].stop - groups[0][1].start
-    if len(groups) > 1:
-        return f"{run_title(run)}\n{len(groups)} learning rates x {per} members"
-    return f"{run_title(run)}\n{per} members, {fmt_lr(groups[0][0])}"
+    axes = axis_values(run.config)
+    if axes:
+        sizes = " x ".join(_axis_phrase(a, len(v)) for a, v in axes.items())
+        return f"{run_title(run)}\n{sizes} x {per} members"
+    return f"{run_title(run)}\n{per} members, {group_label(run, groups[0][0])}"
 
 
-def _pick_groups(run, lr, picture):
-    """The (lr, slice) groups chosen by ``lr``: None = all, an index or a value of the grid."""
-    groups = lr_groups(run)
-    if lr is None:
+def selection_title(run, groups) -> str:
+    """The title for the members of ``groups`` (all of them: ``population_title``)."""
+    if len(groups) == len(grid_groups(run)):
+        return population_title(run)
+    n = sum(s.stop - s.start for _, s in groups)
+    return f"{run_title(run)}\n{n} members, {groups_label(run, groups)}"
+
+
+def groups_label(run, groups) -> str:
+    """One group's label; for several, the axis values they share and how many points they are."""
+    if len(groups) == 1:
+        return group_label(run, groups[0][0])
+    first = groups[0][0]
+    common = {a: v for a, v in first.items() if all(pt.get(a) == v for pt, _ in groups)}
+    return (f"{grid_label(common)} ({len(groups)} grid points)" if common else f"{len(groups)} grid points")
+
+
+def _close(a, b) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=1e-6)
+    except (TypeError, ValueError):
+        return False
+
+
+def pick_groups(run, select, picture: str, arg: str = "lr"):
+    """The (grid point, slice) groups chosen by a picture's ``lr=`` argument: None = all; an index
+    into ``run.grid_points()`` (a whole number is read as an index first); a learning rate (every
+    point with that rate: a value of the lr axis, or the run's single rate); a dict of axis values
+    (every point that has them, e.g. ``{"eta": 5}``)."""
+    groups = grid_groups(run)
+    if select is None:
         return groups
-    values = [g[0] for g in groups]
-    for k, v in enumerate(values):
-        if (isinstance(lr, int) and not isinstance(lr, bool) and lr == k and len(values) > 1) or \
-                (isinstance(lr, (int, float)) and math.isclose(float(lr), v, rel_tol=1e-6)):
-            return [groups[k]]
-    raise bad_input(f"{picture} lr", "a learning rate of the run (" + ", ".join(f"{v:g}" for v in values)
-                    + ") or its index", lr, "e.g. lr=0 for the first rate, or leave it out for all members")
+    axes = axis_values(run.config)
+    chosen = []
+    if isinstance(select, dict):
+        if select and set(select) <= set(axes):
+            chosen = [g for g in groups if all(_close(g[0][a], v) for a, v in select.items())]
+    elif isinstance(select, (int, float, np.integer, np.floating)) and not isinstance(select, (bool, np.bool_)):
+        if isinstance(select, (int, np.integer)) and 0 <= select < len(groups):
+            chosen = [groups[int(select)]]
+        else:
+            chosen = [g for g in groups if _close(g[0].get("lr", _run_lr(run)), select)]
+    if chosen:
+        return chosen
+    n = len(groups)
+    shown = "; ".join(f"{k}: {group_label(run, pt)}" for k, (pt, _) in enumerate(groups[:6]))
+    shown += "; ..." if n > 6 else ""
+    dict_too = " or a dict of axis values" if len(axes) > 1 else ""
+    if "lr" in axes:
+        expected = ("a learning rate of the run (" + ", ".join(f"{v:g}" for v in axes["lr"]) + ")"
+                    + (", " if dict_too else " or ") + f"a grid point index from 0 to {n - 1} ({shown}){dict_too}")
+    elif axes:
+        expected = f"a grid point index from 0 to {n - 1} ({shown}) or a dict of axis values"
+    else:
+        expected = f"the run's learning rate ({_run_lr(run):g}) or 0 (the run has no grid)"
+    example = f"e.g. {arg}=0 for {group_label(run, groups[0][0])}"
+    if len(axes) > 1:
+        a = next(a for a in axes if a != "lr")
+        example += f", {arg}={{{a!r}: {axes[a][0]:g}}} for every point with that {a.replace('_', ' ')}"
+    raise bad_input(f"{picture} {arg}", expected, select, example + ", or leave it out for all members")
 
 
 @contextmanager
@@ -86,13 +160,14 @@ def _quiet_nan():
 # ------------------------------------------------------------------------------- PopulationCurves
 class PopulationCurves(Display):
     """The median over members of history columns against step, with quantile bands; one colour
-    per learning rate of a grid. Train columns solid with their bands, the matching test column
+    per grid point (``run.grid_points()``). Train columns solid with their bands, the matching test column
     (when the run evaluated one) dashed with fainter bands.
 
     Build with ``PopulationCurves.from_run(run, column="train_loss", quantiles=(0.1, 0.25, 0.75, 0.9))``.
     Attributes: ``steps`` (frames,), ``panels`` (list of train column names, one panel each),
     ``columns`` (column -> list over ``groups`` of dicts with ``median`` (frames,), ``quantiles``
-    (q -> (frames,)), ``members``), ``groups`` (list of (lr, members slice)), ``quantiles``
+    (q -> (frames,)), ``members``), ``groups`` (list of (grid point dict, members slice), as
+    ``run.grid_points()``; ``[({}, all)]`` without a grid), ``labels`` (one per group), ``quantiles``
     (sorted), ``log``; after ``plot``: ``lines_`` ((column, group index) -> the median line).
     """
 
@@ -105,7 +180,8 @@ class PopulationCurves(Display):
         """column: a history column, a list of them (one panel each), ``"loss"``/``"accuracy"`` (the
         train column) or ``"all"`` (loss and accuracy). test: also draw the matching ``test_`` column
         where the run evaluated it. quantiles: pairs from the outside in, each pair a band (an even
-        number of values in [0, 1]). lr: one learning rate of a grid (value or index); default all.
+        number of values in [0, 1]). lr: the grid points drawn: an index into ``run.grid_points()``,
+        a learning rate, or a dict of axis values (``{"eta": 5}``); default all.
         """
         require_population(run, "population curves")
         hist = run.history
@@ -126,7 +202,7 @@ class PopulationCurves(Display):
         if not ok:
             raise bad_input("population curves quantiles", "an even number of values in [0, 1] (low/high pairs)",
                             quantiles, "e.g. quantiles=(0.1, 0.25, 0.75, 0.9)")
-        groups = _pick_groups(run, lr, "population curves")
+        groups = pick_groups(run, lr, "population curves")
         wanted = []
         for c in cols:
             wanted.append(c)
@@ -145,7 +221,8 @@ class PopulationCurves(Display):
                                 "members": v.shape[0]})
                 series[c] = per
         return cls(steps=np.asarray(hist["step"] if "step" in hist else run.steps), panels=cols, columns=series,
-                   groups=groups, quantiles=qs, log=bool(log), title=population_title(run),
+                   groups=groups, labels=[group_label(run, pt) for pt, _ in groups], quantiles=qs, log=bool(log),
+                   title=selection_title(run, groups),
                    loss_name=run.config.get("loss") or "loss", figure_=None)
 
     def _bands(self):
@@ -171,7 +248,7 @@ class PopulationCurves(Display):
                 if c not in self.columns:
                     continue
                 test = c != col
-                for g, ((lr, _), s) in enumerate(zip(self.groups, self.columns[c])):
+                for g, (name, s) in enumerate(zip(self.labels, self.columns[c])):
                     color = GROUP_COLORS[g % len(GROUP_COLORS)]
                     ok = np.isfinite(s["median"])
                     x = self.steps[ok]
@@ -179,7 +256,7 @@ class PopulationCurves(Display):
                         alpha = (0.12 + 0.1 * b) * (0.5 if test else 1.0)
                         a.fill_between(x, s["quantiles"][lo][ok], s["quantiles"][hi][ok], color=color, alpha=alpha,
                                        lw=0)
-                    who = f"{fmt_lr(lr)}, " if many else ""
+                    who = f"{name}, " if many else ""
                     (line,) = a.plot(x, s["median"][ok], color=color, lw=1.8, ls="--" if test else "-",
                                      marker="o" if ok.sum() < 3 else None, ms=4,
                                      label=f"{who}{'test' if test else 'train'} median of {s['members']}")
@@ -232,7 +309,8 @@ class WeightDistribution(Display):
         ``"pooled"`` (all entries of a parameter in one panel), ``"each"`` (one panel per entry) or
         entry indices (flattened, C order) drawn one panel each. value_range: ``(lo, hi)`` of the
         value axis; default the 0.1 to 99.9 % range of the values (the rest counted in the edge bins).
-        lr: one learning rate of a grid (value or index); default all members.
+        lr: the grid points pooled (index, learning rate or dict of axis values, as in
+        ``PopulationCurves``); default all members.
         """
         require_population(run, "weight distribution")
         names = run.model.param_names
@@ -249,7 +327,7 @@ class WeightDistribution(Display):
             ok = False
         if not ok:
             raise bad_input("weight distribution bins", "a whole number from 2 to 1000", bins, "e.g. bins=60")
-        groups = _pick_groups(run, lr, "weight distribution")
+        groups = pick_groups(run, lr, "weight distribution")
         idx = np.concatenate([np.arange(p.start, p.stop) for _, p in groups])
         from .trajectories import entry_names
 
@@ -309,9 +387,7 @@ class WeightDistribution(Display):
                 out["edges"][label], out["counts"][label], out["entries"][label] = edges, counts, ent
                 out["median"][label] = np.nanmedian(flat, axis=1)
                 out["q10"][label], out["q90"][label] = np.nanquantile(flat, [0.1, 0.9], axis=1)
-        who = population_title(run)
-        if lr is not None:
-            who = f"{run_title(run)}\n{len(idx)} members, {fmt_lr(groups[0][0])}"
+        who = selection_title(run, groups)
         return cls(steps=steps, labels=labels, edges=out["edges"], counts=out["counts"], median=out["median"],
                    q10=out["q10"], q90=out["q90"], entries=out["entries"], members=len(idx), title=who, figure_=None)
 
@@ -370,7 +446,8 @@ class BoundaryOverlay(Display):
     Build with ``BoundaryOverlay.from_run(run, frame=-1, members=None, inputs=None)``. Attributes:
     ``members`` (indices shown), ``proba`` ((shown, resolution, resolution): each member's positive
     class probability (sigmoid) or predicted class (softmax)), ``solved`` (per shown member: train
-    accuracy 1 at that frame), ``group`` (learning-rate group of each shown member), ``xx``, ``yy``,
+    accuracy 1 at that frame), ``group`` (grid point index of each shown member), ``grid_points`` and
+    ``group_labels`` (per grid point), ``xx``, ``yy``,
     the data as in ``DecisionBoundary``; after ``plot``: ``contours_`` (one contour set per member).
     """
 
@@ -380,7 +457,7 @@ class BoundaryOverlay(Display):
     @classmethod
     def from_run(cls, run, *, frame=-1, members=None, inputs=None, resolution=150, max_members=200, extent=None):
         """frame: frame index (0 = initial weights, -1 = last). members: member indices to overlay
-        (default all, or the first ``max_members`` spread evenly over the learning rates).
+        (default all, or ``max_members`` of them spread evenly over the grid points).
         inputs: the two inputs spanning the plane (others at their training mean)."""
         from .boundary import DecisionBoundary
 
@@ -412,11 +489,13 @@ class BoundaryOverlay(Display):
             maps[k] = (out[:, 0] if sigmoid else np.argmax(out, axis=1)).reshape(base.xx.shape)
         acc = run.history.get("train_accuracy")
         solved = (np.asarray(acc)[shown, f] >= 1.0) if acc is not None else np.zeros(len(shown), bool)
-        groups = lr_groups(run)
+        groups = grid_groups(run)
         group = np.asarray([next(g for g, (_, s) in enumerate(groups) if s.start <= m < s.stop) for m in shown])
         kw = {k: getattr(base, k) for k in ("inputs", "xx", "yy", "points", "held", "X_train", "y_train", "X_test",
                                             "y_test", "feature_names", "class_names", "n_classes", "extent")}
-        return cls(members=shown, proba=maps, solved=solved, group=group, lrs=[g[0] for g in groups], sigmoid=sigmoid,
+        return cls(members=shown, proba=maps, solved=solved, group=group, grid_points=[pt for pt, _ in groups],
+                   group_labels=[group_label(run, pt) for pt, _ in groups], lrs=[lr for lr, _ in lr_groups(run)],
+                   sigmoid=sigmoid,
                    frame=f, step=int(run.steps[f]), title=population_title(run), figure_=None, **kw)
 
     def plot(self, ax=None):
@@ -436,7 +515,7 @@ class BoundaryOverlay(Display):
             else:
                 ax.scatter(X[:, i], X[:, j], facecolors="none", edgecolors=c, marker=marker, s=size * 1.3,
                            linewidths=1.0, zorder=3)
-        many_lr = len(self.lrs) > 1
+        many_lr = len(self.group_labels) > 1
         n = len(self.members)
         alpha = float(np.clip(8 / n, 0.12, 0.9))
         levels = [0.5] if self.sigmoid else list(np.arange(k - 1) + 0.5)
@@ -461,8 +540,8 @@ class BoundaryOverlay(Display):
         handles = [Line2D([], [], ls="", marker="o", color=colors[c], label=f"class {self.class_names[c]}"
                           if c < len(self.class_names) else f"class {c}") for c in range(k)]
         if many_lr:
-            handles += [Line2D([], [], color=GROUP_COLORS[g % len(GROUP_COLORS)], label=fmt_lr(lr))
-                        for g, lr in enumerate(self.lrs) if g in set(self.group.tolist())]
+            handles += [Line2D([], [], color=GROUP_COLORS[g % len(GROUP_COLORS)], label=name)
+                        for g, name in enumerate(self.group_labels) if g in set(self.group.tolist())]
             handles += [Line2D([], [], color="0.4", ls="--", label="not all train points right")]
         else:
             handles += [Line2D([], [], color="#2ca02c", label=f"all train points right ({n_ok})"),
@@ -489,13 +568,15 @@ def _width(hidden: str):
 class SuccessRate(Display):
     """The fraction of members that reach a threshold (e.g. train accuracy 1 on XOR), with binomial
     standard-error bars ``sqrt(p (1 - p) / n)``: against the hidden width (one line per activation,
-    and per learning rate when there are several) or against the learning rate (log x).
+    and per learning rate when there are several), against the learning rate (log x), or against
+    one axis of a population's grid (one line per combination of the other axes).
 
     Build with ``SuccessRate.from_sweep(sweep_dir)`` (its ``summary.csv``) or
-    ``SuccessRate.from_run(run, metric="train_accuracy", threshold=1.0)`` (per learning rate of a
-    population). Attributes: ``x_kind`` (``"width"`` or ``"lr"``), ``lines`` (label -> dict with
-    ``x``, ``rate``, ``se``, ``n``, ``xlabels``), ``metric``, ``threshold``; after ``plot``:
-    ``lines_`` (label -> the errorbar container).
+    ``SuccessRate.from_run(run, metric="train_accuracy", threshold=1.0, x=None)`` (per grid point of
+    a population). Attributes: ``x_kind`` (``"width"``, or the axis on x: ``"lr"``, ``"eta"``,
+    ``"init_scale"``, ...), ``log`` (log x axis), ``lines`` (label -> dict with ``x``, ``rate``,
+    ``se``, ``n``, ``xlabels``), ``metric``, ``threshold``; after ``plot``: ``lines_`` (label -> the
+    errorbar container).
     """
 
     def __init__(self, **kw):
@@ -506,10 +587,20 @@ class SuccessRate(Display):
         rate, n = np.asarray(rate, float), np.asarray(n, float)
         return np.sqrt(np.clip(rate * (1 - rate), 0, None) / np.maximum(n, 1))
 
+    @staticmethod
+    def _log_axis(name, values) -> bool:
+        """Log x for the learning rate, and for positive values spanning more than a factor of 10."""
+        v = np.asarray([float(x) for x in values], float)
+        v = v[np.isfinite(v)]
+        if len(v) == 0 or (v <= 0).any():
+            return False
+        return name == "lr" or v.max() / v.min() > 10
+
     @classmethod
     def from_sweep(cls, sweep_dir, *, x="auto"):
         """sweep_dir: the ``--out`` folder of ``weightflow sweep`` (or its summary.csv). x: ``"width"``,
-        ``"lr"`` or ``"auto"`` (width when the sweep has several widths, else learning rate)."""
+        ``"lr"`` or ``"auto"`` (width when the sweep has several widths, else learning rate). Columns
+        between ``lr`` and ``members`` (further grid axes) that vary split the lines."""
         path = Path(sweep_dir)
         if path.is_dir():
             path = path / "summary.csv"
@@ -526,8 +617,12 @@ class SuccessRate(Display):
                             "success_rate columns", ",".join(cols) or "an empty file", "rerun weightflow sweep")
         mt = _RATE.match(rate_col)
         metric, threshold = (mt["metric"], mt["threshold"]) if mt else ("metric", "threshold")
+        extra = cols[cols.index("lr") + 1:cols.index("members")] if cols.index("lr") < cols.index("members") else []
+        extra = [c for c in extra if not c.startswith(("success_rate", "median_", "mean_"))
+                 and len({r[c] for r in rows}) > 1]
         table = [{"run": r["run"], "activation": r["activation"], "hidden": r["hidden"], "lr": float(r["lr"]),
-                  "members": int(r["members"]), "rate": float(r[rate_col])} for r in rows]
+                  "members": int(r["members"]), "rate": float(r[rate_col]),
+                  "extra": "".join(f", {c.replace('_', ' ')} {_fmt_cell(r[c])}" for c in extra)} for r in rows]
         hiddens = list(dict.fromkeys(r["hidden"] for r in table))
         lrs = list(dict.fromkeys(r["lr"] for r in table))
         if x == "auto":
@@ -538,30 +633,38 @@ class SuccessRate(Display):
         numeric = all(_width(h) is not None for h in hiddens)
         for r in table:
             if x == "width":
-                label = r["activation"] + (f", {fmt_lr(r['lr'])}" if len(lrs) > 1 else "")
+                label = r["activation"] + (f", {fmt_lr(r['lr'])}" if len(lrs) > 1 else "") + r["extra"]
                 xv = _width(r["hidden"]) if numeric else hiddens.index(r["hidden"])
             else:
-                label = r["activation"] + (f", hidden {r['hidden']}" if len(hiddens) > 1 else "")
+                label = r["activation"] + (f", hidden {r['hidden']}" if len(hiddens) > 1 else "") + r["extra"]
                 xv = r["lr"]
             d = lines.setdefault(label, {"x": [], "rate": [], "n": [], "xlabels": []})
             d["x"].append(xv)
             d["rate"].append(r["rate"])
             d["n"].append(r["members"])
             d["xlabels"].append(r["hidden"] if x == "width" else f"{r['lr']:g}")
+        cls._finish(lines)
+        name = path.parent.name
+        return cls(x_kind=x, log=x == "lr", lines=lines, metric=metric, threshold=threshold, numeric_width=numeric,
+                   width_labels=hiddens, title=f"sweep {name}", table=table, figure_=None)
+
+    @classmethod
+    def _finish(cls, lines):
+        """Sort each line by x and add its standard errors (in place)."""
         for d in lines.values():
             order = np.argsort(d["x"], kind="stable")
             for key in ("x", "rate", "n", "xlabels"):
                 d[key] = [d[key][o] for o in order]
-            d["x"], d["rate"], d["n"] = np.asarray(d["x"], float), np.asarray(d["rate"]), np.asarray(d["n"])
+            d["x"], d["rate"], d["n"] = np.asarray(d["x"], float), np.asarray(d["rate"], float), np.asarray(d["n"])
             d["se"] = cls._se(d["rate"], d["n"])
-        name = path.parent.name
-        return cls(x_kind=x, lines=lines, metric=metric, threshold=threshold, numeric_width=numeric,
-                   width_labels=hiddens, title=f"sweep {name}", table=table, figure_=None)
 
     @classmethod
-    def from_run(cls, run, *, metric="train_accuracy", threshold=1.0):
-        """Success per learning rate of a population run: a member succeeds when its final ``metric``
-        (``run.member_metrics``) is >= ``threshold``; a member with no value (diverged) fails."""
+    def from_run(cls, run, *, metric="train_accuracy", threshold=1.0, x=None):
+        """Success per grid point of a population run: a member succeeds when its final ``metric``
+        (``run.member_metrics``) is >= ``threshold``; a member with no value (diverged) fails.
+        x: the grid axis on the x axis (default the first; log scale for ``lr`` and for positive
+        values spanning more than a factor of 10); one line per combination of the other axes.
+        Without a grid: one point at the run's learning rate."""
         require_population(run, "success rate")
         avail = list(run.member_metrics)
         if metric not in avail:
@@ -571,42 +674,49 @@ class SuccessRate(Display):
         except (TypeError, ValueError):
             raise bad_input("success rate threshold", "a number", threshold, "e.g. threshold=1.0") from None
         values = np.asarray(run.member_metrics[metric], float)
-        groups = lr_groups(run)
+        axes = axis_values(run.config)
+        groups = grid_groups(run)
+        if x is None:
+            x = next(iter(axes), "lr")
+        if not isinstance(x, str) or x not in (axes or {"lr": None}):
+            names = ", ".join(axes) if axes else "lr (the run has no grid)"
+            raise bad_input("success rate x", f"an axis of the run's grid: {names}", x,
+                            f"e.g. x={next(iter(axes), 'lr')!r}, or leave it out for the first axis")
         with np.errstate(invalid="ignore"):
             ok = values >= threshold
-        x = np.asarray([g[0] for g in groups])
-        rate = np.asarray([ok[s].mean() for _, s in groups])
-        n = np.asarray([s.stop - s.start for _, s in groups])
         activation = run.model.activations[0] if run.model.n_layers > 1 else "logistic"
         hidden = "x".join(str(s) for s in run.model.sizes[1:-1]) or "none"
-        label = f"{activation}, hidden {hidden}"
-        lines = {label: {"x": x, "rate": rate, "n": n, "se": cls._se(rate, n), "xlabels": [f"{v:g}" for v in x]}}
-        return cls(x_kind="lr", lines=lines, metric=metric, threshold=f"{threshold:g}", numeric_width=True,
-                   width_labels=[], title=run_title(run), table=None, figure_=None)
+        others = [a for a in axes if a != x]
+        lines = {}
+        for pt, part in groups:
+            label = grid_label({a: pt[a] for a in others}) if others else f"{activation}, hidden {hidden}"
+            xv = float(pt[x]) if axes else _run_lr(run)
+            d = lines.setdefault(label, {"x": [], "rate": [], "n": [], "xlabels": []})
+            d["x"].append(xv)
+            d["rate"].append(float(ok[part].mean()))
+            d["n"].append(part.stop - part.start)
+            d["xlabels"].append(f"{xv:g}")
+        cls._finish(lines)
+        xs = [v for d in lines.values() for v in d["x"]]
+        title = run_title(run) + (f"\n{activation}, hidden {hidden}" if others else "")
+        return cls(x_kind=x, log=cls._log_axis(x, xs), lines=lines, metric=metric, threshold=f"{threshold:g}",
+                   numeric_width=True, width_labels=[], title=title, table=None, figure_=None)
 
     def plot(self, ax=None):
         fig, ax = new_axes(ax, (7.4, 4.6))
         self.lines_ = {}
         n_lines = len(self.lines)
+        log = getattr(self, "log", self.x_kind == "lr")
+        allx = np.asarray(sorted({float(v) for d in self.lines.values() for v in d["x"] if np.isfinite(v)}))
+        spread = np.ptp(allx) if len(allx) > 1 and np.ptp(allx) else 1.0
         for k, (label, d) in enumerate(self.lines.items()):
             color = GROUP_COLORS[k % len(GROUP_COLORS)]
             # spread overlapping error bars a little sideways so each line's bars stay visible
             shift = (k - (n_lines - 1) / 2) * 0.03
-            xs = d["x"] * (10 ** shift) if self.x_kind == "lr" else d["x"] + shift * (
-                np.ptp(d["x"]) if len(d["x"]) > 1 and np.ptp(d["x"]) else 1) * 0.5
+            xs = d["x"] * (10 ** shift) if log else d["x"] + shift * spread * 0.5
             self.lines_[label] = ax.errorbar(xs, d["rate"], yerr=d["se"], color=color, marker="o", ms=5, lw=1.6,
                                              capsize=3, label=label)
-        if self.x_kind == "lr":
-            ax.set_xscale("log")
-            ax.set_xlabel("learning rate")
-            xs = sorted({float(v) for d in self.lines.values() for v in d["x"]})
-            ax.set_xticks(xs)
-            ax.set_xticklabels([f"{v:g}" for v in xs])
-            ax.minorticks_off()
-            span = xs[-1] / xs[0] if xs[0] > 0 else 10.0
-            pad = max(span ** 0.08, 1.6)  # room for the end points' error bars
-            ax.set_xlim(xs[0] / pad, xs[-1] * pad)
-        else:
+        if self.x_kind == "width":
             ax.set_xlabel("hidden units" if self.numeric_width else "hidden layers")
             if self.numeric_width:
                 ticks = sorted({float(v) for d in self.lines.values() for v in d["x"]})
@@ -616,6 +726,20 @@ class SuccessRate(Display):
             ax.set_xticklabels([f"{v:g}" for v in ticks] if self.numeric_width else self.width_labels)
             pad = max((ticks[-1] - ticks[0]) * 0.06, 0.4)
             ax.set_xlim(ticks[0] - pad, ticks[-1] + pad)
+        else:
+            ax.set_xlabel("learning rate" if self.x_kind == "lr" else self.x_kind.replace("_", " "))
+            if log:
+                ax.set_xscale("log")
+            if len(allx):
+                ax.set_xticks(allx)
+                ax.set_xticklabels([f"{v:g}" for v in allx])
+                ax.minorticks_off()
+                if log:
+                    pad = max((allx[-1] / allx[0]) ** 0.08, 1.6)  # room for the end points' error bars
+                    ax.set_xlim(allx[0] / pad, allx[-1] * pad)
+                else:
+                    pad = np.ptp(allx) * 0.08 if len(allx) > 1 else max(abs(allx[0]) * 0.2, 0.5)
+                    ax.set_xlim(allx[0] - pad, allx[-1] + pad)
         ax.set_ylim(-0.03, 1.05)
         ax.set_ylabel(f"success rate ({self.metric} >= {self.threshold})")
         ax.grid(alpha=0.3)
@@ -628,5 +752,13 @@ class SuccessRate(Display):
         return self
 
 
-__all__ = ["PopulationCurves", "WeightDistribution", "BoundaryOverlay", "SuccessRate", "lr_groups",
-           "require_population"]
+def _fmt_cell(text: str) -> str:
+    """A summary.csv cell as a label: numbers as ``:g``, anything else as written."""
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return text
+
+
+__all__ = ["PopulationCurves", "WeightDistribution", "BoundaryOverlay", "SuccessRate", "grid_groups", "lr_groups",
+           "pick_groups", "group_label", "require_population"]
