@@ -104,7 +104,8 @@ def torch_run(X, y, steps, sizes, lr, opt_name, loss_name):
 
 # ---------------------------------------------------------------- plain jax: the floor without recording
 def plain_jax_231(X, y, steps, lr, unroll):
-    """Seed 004's GD step hand-written in jax, feature-major, one jit(lax.scan) that records nothing."""
+    """Seed 004's GD step hand-written in jax, feature-major, one jit(lax.scan) that records nothing
+    (compiled with the XLA options weightflow uses, so the difference is the recording alone)."""
     import jax
     import jax.numpy as jnp
 
@@ -120,7 +121,9 @@ def plain_jax_231(X, y, steps, lr, unroll):
     def body(p, _):
         return [a - lr * g for a, g in zip(p, jax.grad(loss)(p))], None
 
-    run = jax.jit(lambda p: jax.lax.scan(body, p, length=steps, unroll=unroll)[0])
+    from weightflow.training import compiler_options  # the same XLA options as weightflow's programs
+
+    run = jax.jit(lambda p: jax.lax.scan(body, p, length=steps, unroll=unroll)[0], compiler_options=compiler_options())
     jax.block_until_ready(run(params))  # compile
     return lambda: jax.block_until_ready(run(params))
 

@@ -90,7 +90,7 @@ def test_population_through_the_cli(tmp_path, capsys):
     code = main(["train", "--data", "xor", "--hidden", "4", "--activation", "tanh", "--lr", "0.1", "--steps",
                  "300", "--test-size", "0", "--population", "8", "--out", str(tmp_path / "p"), "--quiet"])
     out = capsys.readouterr().out
-    assert code == 0 and "population of 8 (seeds 0..7)" in out and "reach train accuracy 1.0" in out
+    assert code == 0 and "population of 8 (seeds 0..7" in out and "reach train accuracy 1.0" in out
     run = wf.load_run(tmp_path / "p")
     assert run.population == 8 and run.frames[0].shape[:2] == (8, 300 // run.config["record_every"])
 
@@ -106,15 +106,26 @@ np.savez({str(tmp_path / 'r')!r} + str(jax.device_count()) + ".npz", *run.params
          devices=run.config["devices"])
 """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    for flags in ("--xla_force_host_platform_device_count=2", ""):
-        proc = subprocess.run([sys.executable, "-c", code], env={**env, "XLA_FLAGS": flags}, capture_output=True,
-                              text=True)
+    for flags, count in (("--xla_force_host_platform_device_count=2", ""), ("", "1")):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**env, "XLA_FLAGS": flags, "WEIGHTFLOW_CPU_DEVICES": count})
         assert proc.returncode == 0, proc.stderr
     two, one = np.load(tmp_path / "r2.npz"), np.load(tmp_path / "r1.npz")
     assert int(two["devices"]) == 2 and int(one["devices"]) == 1
     for k in one.files:
         if k != "devices":
             np.testing.assert_allclose(two[k], one[k], rtol=1e-5, atol=1e-6)  # float32 sums reorder
+
+
+def test_weightflow_gives_xla_one_cpu_device_per_core_unless_told_otherwise():
+    code = "import weightflow, jax; print(jax.device_count())"
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "WEIGHTFLOW_CPU_DEVICES")}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    cores = len(os.sched_getaffinity(0))
+    for extra, expected in (({}, cores), ({"WEIGHTFLOW_CPU_DEVICES": "1"}, 1), ({"WEIGHTFLOW_CPU_DEVICES": "3"}, 3),
+                            ({"XLA_FLAGS": "--xla_force_host_platform_device_count=5"}, 5)):
+        out = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True)
+        assert out.returncode == 0 and int(out.stdout) == expected, (extra, out.stderr)
 
 
 def test_a_grid_of_learning_rates_is_one_population():
