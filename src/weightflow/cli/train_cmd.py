@@ -72,7 +72,9 @@ def print_summary(run, path) -> None:
     if run.population is not None:
         acc = run.member_metrics["train_accuracy"]
         diverged = sum(s == "diverged" for s in run.member_status)
-        click.echo(f"population of {run.population} (seeds {run.config['seed']}..{run.config['seed'] + run.population - 1}"
+        per, seed = run.config["population"], run.config["seed"]
+        points = f" = {run.population // per} grid points x {per}" if run.population != per else ""
+        click.echo(f"population of {run.population}{points} (seeds {seed}..{seed + per - 1}"
                    f"{', sharded over %d devices' % run.config['devices'] if run.config['devices'] > 1 else ''}): "
                    f"medians below; {np.mean(acc >= 1.0):.0%} reach train accuracy 1.0, {diverged} diverged")
     click.echo(f"train loss {fmt(m['train_loss'])}  accuracy {fmt(m['train_accuracy'])}")
