@@ -179,17 +179,20 @@ def test_squared_error_losses_match_numpy():
 @pytest.mark.parametrize("loss, output, out", [("bce", "sigmoid", 1), ("sse", "sigmoid", 1), ("mse", "softmax", 3),
                                               ("ce", "softmax", 3)])
 def test_metric_terms_sum_to_the_loss_and_the_accuracy(loss, output, out):
-    """The engine records a frame's train metrics as the row sums of metric_terms (one product)."""
+    """The engine records a frame's train metrics as the row sums of metric_terms (one product); all
+    samples right is exactly accuracy 1 (success thresholds compare with 1.0)."""
     import jax.numpy as jnp
 
     rng = np.random.default_rng(1)
     z, y = rng.normal(size=(out, 9)).astype(np.float32), rng.integers(0, max(out, 2), 9)
     terms = losses.metric_terms(jnp.asarray(z), jnp.asarray(y), loss, output)
-    sums = np.asarray(losses.sum_terms(jnp.concatenate([terms, 2 * terms])))
+    sums = np.asarray(losses.sum_terms(jnp.concatenate([terms, 2 * terms]), loss))
     predicted = z.argmax(0) if out > 1 else (z[0] >= 0).astype(int)
     expected_loss = float(losses.loss_value(jnp.asarray(z), jnp.asarray(y), loss, output))
     np.testing.assert_allclose(sums, [expected_loss, np.mean(predicted == y), 2 * expected_loss,
                                       2 * np.mean(predicted == y)], rtol=1e-6)
+    right = losses.metric_terms(jnp.asarray(z), jnp.asarray(predicted), loss, output)  # 800 of 800 right
+    assert float(losses.sum_terms(jnp.tile(right, (1, 800 // 9 + 1))[:, :800], loss)[1]) == 1.0
 
 
 def test_initializers_follow_their_rules():

@@ -107,15 +107,18 @@ def predicted_class(z: jax.Array, output: str) -> jax.Array:
 
 
 def metric_terms(z: jax.Array, y: jax.Array, loss: str, output: str) -> jax.Array:
-    """(2, n): each sample's share of the loss and of the accuracy (the latter without gradient), so
-    that the sums over samples are the loss and the accuracy of logits (out, n) against labels (n,)."""
-    n = y.shape[0]
-    scale = 1.0 if _REDUCTION[loss] == "sum" else 1.0 / max(n, 1)
+    """(2, n): each sample's loss (before reduction) and whether it is classified right (1/0, without
+    gradient), for logits (out, n) against labels (n,). ``sum_terms`` turns them into the loss and the
+    accuracy."""
     hit = jax.lax.stop_gradient((predicted_class(z, output) == y).astype(z.dtype))
-    return jnp.stack([per_sample(z, y, loss, output) * scale, hit / max(n, 1)])
+    return jnp.stack([per_sample(z, y, loss, output), hit])
 
 
-def sum_terms(terms: jax.Array) -> jax.Array:
-    """Row sums (rows,) of stacked ``metric_terms`` (rows, n). A product with ones: on the CPU one
-    kernel for all the rows, where separate reductions cost a few kernel launches each."""
-    return terms @ jnp.ones((terms.shape[-1],), terms.dtype)
+def sum_terms(terms: jax.Array, loss: str) -> jax.Array:
+    """(loss, accuracy) pairs (2 * k,) from k stacked ``metric_terms`` (2 * k, n). The row sums are one
+    product with ones (on the CPU one kernel for all the rows, where separate reductions cost a few
+    kernel launches each); the hit count is divided by n after summing, so all right is exactly 1."""
+    n = terms.shape[-1]
+    sums = (terms @ jnp.ones((n,), terms.dtype)).reshape(-1, 2)
+    scale = jnp.asarray([1.0 if _REDUCTION[loss] == "sum" else 1.0 / max(n, 1), 1.0 / max(n, 1)], terms.dtype)
+    return (sums * scale).reshape(-1)

@@ -143,7 +143,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
 
     def objective(params, xt, y):
         """(loss, accuracy) of ``params`` on (d, n) inputs ``xt`` and (n,) labels ``y``."""
-        sums = losses.sum_terms(terms_of(params, xt, y))
+        sums = losses.sum_terms(terms_of(params, xt, y), loss)
         return sums[0], sums[1]
 
     def step(state: TrainState, data: TrainData):
@@ -169,7 +169,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         def batch_loss(p):
             if w is None:
                 terms = terms_of(p, xt, y)
-                return jnp.sum(terms[0]), terms
+                return losses.reduce(terms[0], loss), terms
             return losses.loss_value(model.forward_t(p, xt), y, loss, output, w), None
 
         def value_fn(p):
@@ -224,7 +224,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
                 t = terms_of(state.params, data.xt, data.y)
                 state = steps_from(state, 0, n_inner, data)
             terms.append(t)
-        sums = losses.sum_terms(jnp.concatenate(terms))  # train loss and accuracy of every block at once
+        sums = losses.sum_terms(jnp.concatenate(terms), loss)  # train loss and accuracy of every block at once
         rows = []
         for g, (start, test_loss, test_acc) in enumerate(starts):
             dtype = sums.dtype
