@@ -181,12 +181,12 @@ class Run:
                 w = csv.writer(fh)
                 axes = [a for a in grid.axis_values(self.config) if a != "lr"]
                 w.writerow(["member", "seed", "lr", *axes, "status", *self.member_metrics])
-                for m in range(self.population):
-                    cfg = self.member(m).config
-                    point = grid.member_point(self.config, m)
-                    w.writerow([m, cfg["seed"], cfg["optimizer"]["lr"], *(point[a] for a in axes),
-                                self.member_status[m],
-                                *(f"{v[m]:.9g}" if np.isfinite(v[m]) else "" for v in self.member_metrics.values())])
+                for point, part in self.grid_points():
+                    lr = point.get("lr", self.config["optimizer"]["lr"])
+                    for m in range(part.start, part.stop):
+                        w.writerow([m, self.config["seed"] + m - part.start, lr, *(point[a] for a in axes),
+                                    self.member_status[m], *(f"{v[m]:.9g}" if np.isfinite(v[m]) else ""
+                                                             for v in self.member_metrics.values())])
         meta = {"format_version": FORMAT_VERSION, "weightflow_version": __version__, "status": self.status,
                 "metrics": self.metrics, "config": self.config}
         (out / "run.json").write_text(json.dumps(_clean(meta), indent=2) + "\n")

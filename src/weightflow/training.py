@@ -225,9 +225,8 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
                 state = steps_from(state, 0, n_inner, data)
             terms.append(t)
         sums = losses.sum_terms(jnp.concatenate(terms), loss)  # train loss and accuracy of every block at once
-        rows = []
+        rows, dtype = [], sums.dtype
         for g, (start, test_loss, test_acc) in enumerate(starts):
-            dtype = sums.dtype
             head = jnp.stack([sums[2 * g], sums[2 * g + 1], test_loss, test_acc.astype(dtype),
                               *stats(start.opt_state)])
             rows.append(jnp.concatenate([head, *(p.ravel().astype(dtype) for p in start.params)]))

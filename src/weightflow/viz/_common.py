@@ -70,6 +70,14 @@ def new_axes_row(axes, n, figsize, **kw):
 
 
 # ----------------------------------------------------------------------------------------- frames
+def given_ax(ax, n: int, picture: str, unit: str, fix: str):
+    """``(ax.figure, [ax])`` for a display asked to draw into ``ax``, which holds one panel only: ``n``
+    panels of ``unit`` (e.g. "column") otherwise get a one-line error with ``fix``."""
+    if n != 1:
+        raise bad_input(f"{picture} ax", f"one {unit} when an ax is given", f"{n} {unit}s", fix)
+    return ax.figure, [ax]
+
+
 def frame_index(run, frame) -> int:
     """A frame number (negative counts from the end, as in Python) checked against the run."""
     n = len(run.steps)

@@ -24,8 +24,8 @@ import numpy as np
 from ..grid import axis_values
 from ..grid import label as grid_label
 from ..errors import WeightflowError, bad_input
-from ._common import (CLASS_COLORS, Display, frame_index, new_axes, new_axes_row, nice_step, pyplot, run_title,
-                      step_axis)
+from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step, pyplot,
+                      run_title, step_axis)
 
 # One colour per grid point (and per line in the success picture); not the class colours' first pair.
 # Ordered like the points; none is class 0's blue or class 1's orange, so lines never read as classes.
@@ -233,10 +233,7 @@ class PopulationCurves(Display):
         """One panel per train column (``axes=[...]`` to draw into given ones; ``ax`` for one panel)."""
         n = len(self.panels)
         if ax is not None:
-            if n != 1:
-                raise bad_input("population curves ax", "one column when an ax is given", f"{n} columns",
-                                "pass column='train_loss' or no ax")
-            fig, axs = ax.figure, [ax]
+            fig, axs = given_ax(ax, n, "population curves", "column", "pass column='train_loss' or no ax")
         else:
             fig, axs = new_axes_row(axes, n, (6.2 * n + 1.8, 4.4))
         self.lines_ = {}
@@ -395,10 +392,7 @@ class WeightDistribution(Display):
         """One heat map per panel (``ax`` only with one panel); colour = fraction of the values per frame."""
         n = len(self.labels)
         if ax is not None:
-            if n != 1:
-                raise bad_input("weight distribution ax", "one panel when an ax is given", f"{n} panels",
-                                "choose one entry or no ax")
-            fig, axs = ax.figure, [ax]
+            fig, axs = given_ax(ax, n, "weight distribution", "panel", "choose one entry or no ax")
         else:
             ncols = ncols or min(n, 3)
             nrows = -(-n // ncols)

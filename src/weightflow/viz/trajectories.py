@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import bad_input
-from ._common import Display, new_axes, parse_int_list, pyplot, run_title, step_axis
+from ._common import Display, given_ax, new_axes, parse_int_list, pyplot, run_title, step_axis
 from .movie import _input_names, _unit_names
 
 
@@ -58,10 +58,7 @@ class WeightTrajectories(Display):
     def plot(self, ax=None):
         n = len(self.series)
         if ax is not None:
-            if n != 1:
-                raise bad_input("trajectories ax", "one parameter when an ax is given", f"{n} parameters",
-                                "pass params=['W1'] or no ax")
-            fig, axs = ax.figure, [ax]
+            fig, axs = given_ax(ax, n, "trajectories", "parameter", "pass params=['W1'] or no ax")
         else:
             fig, axs = pyplot().subplots(n, 1, figsize=(9, 3.2 * n + 0.6), squeeze=False, sharex=True)
             axs = list(axs[:, 0])
