@@ -98,7 +98,6 @@ def three_costs_rule():
 
 def weightflow_timing(sp, steps, record_every, repeats, optimizer="random-walk"):
     import weightflow as wf
-    from weightflow import gradient_free  # noqa: F401
 
     model = wf.MLP([15, 1], init="lattice:1")
 

@@ -112,7 +112,7 @@ def test_gradcheck_command(tmp_path, capsys):
     code, out, _ = run_cli(["gradcheck", *flags], capsys)
     assert code == 0, out
     assert "W1" in out and "b2" in out and "gradient check passed" in out
-    code, out, _ = run_cli(["gradcheck", *flags, "--tol", "1e-30"], capsys)  # above tolerance: exit 1
+    code, out, _ = run_cli(["gradcheck", *flags, "--tol", "1e-30", "--atol", "0"], capsys)  # above tolerance: exit 1
     assert code == 1 and "FAIL" in out
     code, _, err = run_cli(["gradcheck"], capsys)
     assert code == 2 and err.startswith("error: gradcheck: expected RUN_DIR or --data")
@@ -126,3 +126,32 @@ def test_gradcheck_command(tmp_path, capsys):
     assert "loss sse" in out and "gradient check passed" in out
     code, _, err = run_cli(["gradcheck", run_dir, *flags], capsys)
     assert code == 2 and "got both" in err
+
+
+def test_gradcheck_passes_at_trained_weights_where_gradients_are_tiny():
+    """The README's xor run ends with gradients ~1e-5: finite differences' own rounding is then a visible
+    share of them, which the absolute tolerance absorbs (as torch.autograd.gradcheck's atol does)."""
+    import weightflow as wf
+    from weightflow.check import check_run
+
+    run = wf.train(wf.MLP([2, 8, 1], activation="tanh"), "xor", optimizer="adam", lr=0.05, steps=300,
+                   test_size=0, progress=False)
+    result = check_run(run)
+    assert result.ok, result.table()
+    assert max(r.grad_norm for r in result.rows) < 1e-2  # tiny gradients: the case the fix is for
+    # a wrong gradient still fails: 1% off is far above both tolerances
+    import jax
+    import jax.numpy as jnp
+
+    from weightflow import losses
+    from weightflow.check import gradients
+
+    xt, y = jnp.asarray(run.split.X_train.T), jnp.asarray(run.split.y_train)
+
+    def off_by_one_percent(p):
+        grads = jax.grad(lambda q: losses.loss_value(run.model.forward_t(q, xt.astype(q[0].dtype)), y, "bce",
+                                                    "sigmoid"))(p)
+        return [1.01 * g for g in grads]
+
+    assert not gradients(run.model, (run.split.X_train, run.split.y_train), run.params,
+                         grad_fn=off_by_one_percent).ok

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import weightflow as wf
-from weightflow import losses, training
+from weightflow import losses, schedule
 from weightflow.datasets import Dataset, load
 from conftest import XOR_INIT
 
@@ -68,7 +68,7 @@ def test_minibatch_sgd_matches_hand_written_epochs_with_a_short_last_batch():
     lr, B, epochs = 0.5, 4, 3
     run = wf.train(wf.MLP([3, 1]), ds, optimizer="sgd", lr=lr, epochs=epochs, batch_size=B, record_every=3,
                    test_size=0, init=w0, seed=7, progress=False)
-    assert run.config["steps"] == 9 and len(run.steps) == 3  # frames at steps 0, 3, 6
+    assert run.config.schedule.steps == 9 and len(run.steps) == 3  # frames at steps 0, 3, 6
     np.testing.assert_array_equal(run.frames[0][0], w0[0])
     data_key = jax.random.split(jax.random.PRNGKey(7), 3)[1]
     W, b = w0[0].astype(np.float64), w0[1].astype(np.float64)
@@ -93,7 +93,7 @@ def test_same_seed_is_bit_identical_and_chunking_changes_nothing(monkeypatch):
     b = wf.train(model, "diamond", **kw)
     for p, q in zip(a.params, b.params):
         np.testing.assert_array_equal(p, q)
-    monkeypatch.setattr(training, "CHUNK_STEPS", 15)  # 3 blocks a chunk, 4 chunks, the last one padded
+    monkeypatch.setattr(schedule, "CHUNK_STEPS", 15)  # 3 blocks a chunk, 4 chunks, the last one padded
     c = wf.train(model, "diamond", **kw)
     for p, q in zip(a.frames, c.frames):
         np.testing.assert_array_equal(p, q)
@@ -214,7 +214,7 @@ def test_digits_softmax_with_minibatches_learns():
     ds = load("digits")
     run = wf.train(wf.MLP([64, 10]), ds, optimizer="adam", lr=0.01, epochs=5, batch_size=128, seed=0,
                    progress=False)
-    assert run.config["steps_per_epoch"] == 12 and run.config["steps"] == 60
+    assert run.config.schedule.steps_per_epoch == 12 and run.config.schedule.steps == 60
     assert run.metrics["test_accuracy"] > 0.85
 
 
@@ -223,7 +223,7 @@ def test_custom_optax_transformation_is_accepted():
 
     run = wf.train(wf.MLP([2, 1]), "gaussian", optimizer=optax.sgd(0.1), steps=20, record_every=10,
                    progress=False)
-    assert run.config["optimizer"]["name"] == "custom" and run.metrics["train_accuracy"] > 0.9
+    assert run.config.optimizer.name == "custom" and run.metrics["train_accuracy"] > 0.9
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 import weightflow as wf
-from weightflow import gradient_free  # noqa: F401  (registers random-walk, metropolis, langevin)
 from weightflow.cli import main
 from weightflow.datasets import load
 from weightflow.errors import WeightflowError
@@ -47,7 +46,7 @@ def test_seed000_linear_boundary_over_20_seeds(linear_runs):
     assert len(good) >= 0.95 * len(linear_runs), f"train and test >= 0.98 only for seeds {good}"
     for run in linear_runs.values():
         assert run.status == "completed" and run.metrics["steps"] == 200 and len(run.steps) == 100
-        assert run.config["optimizer"]["name"] == "random-walk"
+        assert run.config.optimizer.name == "random-walk"
 
 
 @pytest.mark.parametrize("eta, low, high", [(5.0, 0.15, 0.70), (1.0, 0.90, 1.0)])
@@ -128,7 +127,7 @@ def test_metropolis_visits_match_the_boltzmann_distribution_on_a_lattice():
 
 
 def test_temperature_schedules():
-    from weightflow.gradient_free import temperature_at
+    from weightflow.optim.gradient_free import temperature_at
 
     t = jnp.arange(5)
     np.testing.assert_allclose(temperature_at(t, 2.0, "constant", 0.9), 2.0)
@@ -148,7 +147,7 @@ def test_simulated_annealing_escapes_the_eta_5_trap():
     good = successes(runs, 0.95)
     assert len(good) >= 36, f"annealing succeeded for {len(good)}/40 seeds: {good}"  # measured: 40/40
     run = runs[0]
-    assert run.config["optimizer"]["options"]["schedule"] == "geometric"
+    assert run.config.optimizer.options["schedule"] == "geometric"
     loss = run.history["train_loss"]
     assert np.any(np.diff(loss[:100]) > 0)  # hot at first: uphill moves are taken
     for name, frames in zip(model.param_names, run.frames):
@@ -299,8 +298,8 @@ def test_cli_trains_seed000_with_the_random_walk(tmp_path, capsys):
     stdout = capsys.readouterr().out
     assert code == 0, stdout
     run = wf.load_run(out)
-    assert run.config["optimizer"]["name"] == "random-walk"
-    assert run.config["optimizer"]["options"]["p_w"] == pytest.approx([1 / 3] * 3)
+    assert run.config.optimizer.name == "random-walk"
+    assert run.config.optimizer.options["p_w"] == pytest.approx([1 / 3] * 3)
     assert run.metrics["train_accuracy"] >= 0.98 and 0 < run.metrics["acceptance_rate"] < 1
 
 
@@ -310,13 +309,13 @@ def test_cli_metropolis_and_langevin_flags(tmp_path, capsys):
                  "--proposal", "lattice", "--bound", "4", "--steps", "50", "--test-size", "0",
                  "--out", str(tmp_path / "m"), "--quiet"])
     assert code == 0, capsys.readouterr()
-    opts = wf.load_run(tmp_path / "m").config["optimizer"]["options"]
+    opts = wf.load_run(tmp_path / "m").config.optimizer.options
     assert opts["schedule"] == "geometric" and opts["decay"] == 0.99 and opts["bound"] == 4.0
     code = main(["train", "--data", "xor", "--hidden", "3", "--optimizer", "langevin", "--lr", "0.1",
                  "--temperature", "0", "--lr-decay", "0.01", "--steps", "50", "--test-size", "0",
                  "--out", str(tmp_path / "l"), "--quiet"])
     assert code == 0, capsys.readouterr()
-    assert wf.load_run(tmp_path / "l").config["optimizer"]["options"]["lr_decay"] == 0.01
+    assert wf.load_run(tmp_path / "l").config.optimizer.options["lr_decay"] == 0.01
 
 
 def test_cli_finds_the_rules_without_any_rule_flag(tmp_path):
@@ -328,7 +327,7 @@ def test_cli_finds_the_rules_without_any_rule_flag(tmp_path):
             f"'random-walk', '--steps', '5', '--test-size', '0', '--quiet', '--out', {str(tmp_path / 'r')!r}]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert wf.load_run(tmp_path / "r").config["optimizer"]["name"] == "random-walk"
+    assert wf.load_run(tmp_path / "r").config.optimizer.name == "random-walk"
 
 
 @pytest.mark.parametrize("args, needle", [

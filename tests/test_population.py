@@ -92,7 +92,7 @@ def test_population_through_the_cli(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "population of 8 (seeds 0..7" in out and "reach train accuracy 1.0" in out
     run = wf.load_run(tmp_path / "p")
-    assert run.population == 8 and run.frames[0].shape[:2] == (8, 300 // run.config["record_every"])
+    assert run.population == 8 and run.frames[0].shape[:2] == (8, 300 // run.config.schedule.record_every)
 
 
 def test_sharded_population_equals_one_device(tmp_path):
@@ -103,7 +103,7 @@ import numpy as np, jax, weightflow as wf
 run = wf.train(wf.MLP([2, 4, 1], activation="tanh"), "moons", optimizer="adam", lr=0.05, steps=60,
                record_every=10, population=4, seed=3, progress=False)
 np.savez({str(tmp_path / 'r')!r} + str(jax.device_count()) + ".npz", *run.params, *run.frames,
-         devices=run.config["devices"])
+         devices=run.config.devices)
 """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     for flags, count in (("--xla_force_host_platform_device_count=2", ""), ("", "1")):
@@ -133,11 +133,11 @@ def test_a_grid_of_learning_rates_is_one_population():
     model = wf.MLP([2, 4, 1], activation="tanh")
     kw = dict(optimizer="sgd", steps=60, record_every=10, progress=False, seed=5)
     grid = wf.train(model, "moons", lr=[0.05, 0.5], population=3, **kw)
-    assert grid.population == 6 and grid.config["optimizer"]["lr"] == [0.05, 0.5]
+    assert grid.population == 6 and grid.config.optimizer.lr == [0.05, 0.5]
     for m, (lr, seed) in {1: (0.05, 6), 5: (0.5, 7)}.items():
         alone = wf.train(model, "moons", lr=lr, split_seed=5, **{**kw, "seed": seed})
         member = grid.member(m)
-        assert member.config["optimizer"]["lr"] == lr and member.config["seed"] == seed
+        assert member.config.optimizer.lr == lr and member.config.seed == seed
         for p, q in zip(member.params, alone.params):
             np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
     # the same seeds at both learning rates start from the same weights
@@ -164,14 +164,14 @@ def test_bad_sweep_configs_are_one_line_errors(text, match, tmp_path, capsys):
 def test_a_grid_over_eta_and_init_scale_is_one_program_and_each_member_equals_its_point_alone():
     """random-walk with eta [0.5, 1] x init_scale [1, 2] and 2 seeds: 8 members, one compiled program;
     member g*2 + m equals seed m trained alone with grid point g's eta and init scale."""
-    from weightflow import training
+    from weightflow import program
 
     model = wf.MLP([2, 2, 1], activation="tanh", init="lattice:1")
     kw = dict(optimizer="random-walk", steps=40, record_every=4, test_size=0, progress=False, seed=3)
-    before = len(training._CHUNKS)
+    before = len(program._CHUNKS)
     grid = wf.train(model, "xor", population=2, optimizer_options={"eta": [0.5, 1.0]}, init_scale=[1.0, 2.0], **kw)
-    assert len(training._CHUNKS) - before <= 1  # the whole grid compiled (at most) one program
-    assert grid.population == 8 and grid.config["grid"] == ["eta", "init_scale"]
+    assert len(program._CHUNKS) - before <= 1  # the whole grid compiled (at most) one program
+    assert grid.population == 8 and grid.config.grid == ("eta", "init_scale")
     points = grid.grid_points()
     assert [p for p, _ in points] == [{"eta": 0.5, "init_scale": 1.0}, {"eta": 0.5, "init_scale": 2.0},
                                       {"eta": 1.0, "init_scale": 1.0}, {"eta": 1.0, "init_scale": 2.0}]
@@ -179,7 +179,7 @@ def test_a_grid_over_eta_and_init_scale_is_one_program_and_each_member_equals_it
     for m, (eta, scale, seed) in {1: (0.5, 1.0, 4), 6: (1.0, 2.0, 3)}.items():
         alone = wf.train(model, "xor", optimizer_options={"eta": eta}, init_scale=scale, **{**kw, "seed": seed})
         member = grid.member(m)
-        assert member.config["optimizer"]["options"]["eta"] == eta and member.config["init_scale"] == scale
+        assert member.config.optimizer.options["eta"] == eta and member.config.init_scale == scale
         for p, q in zip(member.frames, alone.frames):
             np.testing.assert_allclose(p, q, atol=1e-6)
     # init_scale multiplies the weight matrices of the same draw; biases keep their init

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,3 +64,26 @@ def test_loading_a_run_does_not_import_jax(seed001_run, tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_run_directories_written_before_the_typed_config_still_load():
+    """Run directories committed as written by weightflow before RunConfig existed (session 2's code)."""
+    run = wf.load_run(FIXTURES / "run-v1-xor")
+    assert run.status == "completed" and run.model.sizes == (2, 3, 1)
+    assert run.config.optimizer.name == "adam" and run.config.optimizer.lr == 0.1
+    assert run.config.schedule.steps == 40 and run.config.schedule.record_every == 10 and len(run.steps) == 4
+    assert run.config.data.name == "xor" and run.config.data.n_train == 4 and run.config.grid == ()
+    again = wf.train(run.model, "xor", optimizer="adam", lr=0.1, steps=40, record_every=10, test_size=0,
+                     progress=False)
+    for a, b in zip(run.frames, again.frames):  # the same program makes the same frames
+        np.testing.assert_array_equal(a, b)
+    pop = wf.load_run(FIXTURES / "run-v1-xor-grid")
+    assert pop.population == 4 and pop.config.axes() == {"eta": [1, 2]}
+    assert [pt for pt, _ in pop.grid_points()] == [{"eta": 1}, {"eta": 2}]
+    assert pop.member(3).config.optimizer.options["eta"] == 2 and pop.member(3).config.seed == 1
+    # the typed config writes back exactly the dict it read
+    meta = json.loads((FIXTURES / "run-v1-xor-grid" / "run.json").read_text())
+    assert pop.config.to_dict() == meta["config"]

@@ -344,13 +344,18 @@ def test_particles_of_the_whole_population_and_gif(pop, tmp_path):
 
 def test_particles_pca_for_many_inputs_and_errors():
     # a hand-made single run with 3 inputs (no training needed: pictures read stored arrays)
+    from weightflow.config import DataConfig, OptimizerConfig, RunConfig, Schedule
     from weightflow.run import Run
+
+    def config(model):
+        return RunConfig(model=model, loss="bce", optimizer=OptimizerConfig("gd", 0.1),
+                         schedule=Schedule(60, 10, 10, None, 1), data=DataConfig("hand-made"))
 
     rng = np.random.default_rng(0)
     model = wf.MLP([3, 5, 1], activation="tanh")
     frames = [rng.normal(size=(6, *s)).astype("float32") for s in model.param_shapes]
     run = Run(model=model, params=[f[-1] for f in frames], frames=frames, steps=np.arange(6) * 10, history={},
-              metrics={}, status="completed", config={"optimizer": {"lr": 0.1}})
+              metrics={}, status="completed", config=config(model))
     p = viz.Particles.from_run(run)
     assert p.positions.shape == (5, 6, 2) and p.explained is not None and p.xlabel.startswith("PC1")
     # the PCA projection is linear and keeps 0 at 0: positions are W1 columns times two unit axes
@@ -361,7 +366,7 @@ def test_particles_pca_for_many_inputs_and_errors():
     np.testing.assert_allclose(q.positions[:, -1], frames[0][-1][[0, 2]].T)
     with pytest.raises(WeightflowError, match="particles: expected a network with a hidden layer"):
         viz.Particles.from_run(Run(model=wf.MLP([3, 1]), params=[], frames=[], steps=np.arange(1), history={},
-                                   metrics={}, status="completed", config={}))
+                                   metrics={}, status="completed", config=config(wf.MLP([3, 1]))))
 
 
 # ------------------------------------------------------------------------------------------ CLI

@@ -29,22 +29,31 @@ def _one_cpu_device_per_core() -> None:
 
 _one_cpu_device_per_core()
 
-__all__ = ["MLP", "Dataset", "Run", "WeightflowError", "datasets", "load_run", "train", "__version__"]
+__all__ = ["MLP", "Dataset", "Run", "RunConfig", "WeightflowError", "datasets", "load_run", "optim", "train", "viz",
+           "__version__"]
 
 _LAZY = {
     "MLP": ("weightflow.model", "MLP"),
     "Dataset": ("weightflow.datasets", "Dataset"),
     "Run": ("weightflow.run", "Run"),
+    "RunConfig": ("weightflow.config", "RunConfig"),
     "load_run": ("weightflow.run", "load_run"),
     "train": ("weightflow.training", "train"),
     "WeightflowError": ("weightflow.errors", "WeightflowError"),
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+_SUBPACKAGES = ("datasets", "viz", "optim")  # ``wf.datasets.load(...)`` after a bare ``import weightflow``
 
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f"weightflow.{name}")
+        globals()[name] = value
+        return value
+    if name in _LAZY:
         module, attr = _LAZY[name]
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value

@@ -12,6 +12,9 @@ and reports the largest absolute and relative difference per parameter. The rela
 parameter array is ``max |a - b| / max(max |a|, max |b|, 1e-8 * G)`` with G the model's largest
 gradient: the error measured against the size of that array's gradient, so a weight whose true
 gradient is ~0 does not turn rounding into a failure, nor does an array whose whole gradient is 0.
+An array passes when its relative error is within ``tol`` or its absolute error within ``atol``
+(as ``torch.autograd.gradcheck`` combines the two): near a minimum the gradients are ~1e-5 and the
+finite differences' own rounding (~1e-10 in float64) is then a visible share of them.
 
 float64 is switched on only inside these functions (``jax.enable_x64``), never globally.
 """
@@ -30,6 +33,7 @@ from .errors import WeightflowError, bad_input
 
 DEFAULT_EPS = 1e-6
 DEFAULT_TOL = 1e-6
+DEFAULT_ATOL = 1e-8  # far above float64 finite-difference rounding, far below any real gradient bug
 _FD_CHUNK = 256  # perturbed parameter vectors evaluated together
 _COMPILER_OPTIONS = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
 
@@ -46,8 +50,11 @@ class ParamCheck:
     rel_ref: float
     grad_norm: float  # max |autodiff|
 
-    def ok(self, tol: float) -> bool:
-        return self.rel_fd <= tol and (math.isnan(self.rel_ref) or self.rel_ref <= tol)
+    def ok(self, tol: float, atol: float = DEFAULT_ATOL) -> bool:
+        def close(abs_err, rel_err):
+            return math.isnan(rel_err) or rel_err <= tol or abs_err <= atol
+
+        return close(self.abs_fd, self.rel_fd) and close(self.abs_ref, self.rel_ref)
 
 
 @dataclass
@@ -62,10 +69,11 @@ class GradientCheck:
     grads: list = field(default_factory=list, repr=False)  # autodiff gradients (float64 numpy)
     fd_grads: list = field(default_factory=list, repr=False)
     ref_grads: list = field(default_factory=list, repr=False)
+    atol: float = DEFAULT_ATOL
 
     @property
     def ok(self) -> bool:
-        return all(r.ok(self.tol) for r in self.rows)
+        return all(r.ok(self.tol, self.atol) for r in self.rows)
 
     @property
     def max_rel(self) -> float:
@@ -73,13 +81,13 @@ class GradientCheck:
 
     @property
     def failed(self) -> list[str]:
-        return [r.name for r in self.rows if not r.ok(self.tol)]
+        return [r.name for r in self.rows if not r.ok(self.tol, self.atol)]
 
     def table(self) -> str:
         """A text table, one row per parameter, then the verdict."""
         header = ["param", "shape", "max|grad|", "abs err (FD)", "rel err (FD)", "abs err (ref)", "rel err (ref)", ""]
         rows = [[r.name, "x".join(map(str, r.shape)) or "()", _num(r.grad_norm), _num(r.abs_fd), _num(r.rel_fd),
-                 _num(r.abs_ref), _num(r.rel_ref), "ok" if r.ok(self.tol) else "FAIL"] for r in self.rows]
+                 _num(r.abs_ref), _num(r.rel_ref), "ok" if r.ok(self.tol, self.atol) else "FAIL"] for r in self.rows]
         widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
         lines = []
         if self.description:
@@ -89,7 +97,8 @@ class GradientCheck:
                                    for i, (c, w) in enumerate(zip(row, widths))).rstrip())
         verdict = "passed" if self.ok else f"FAILED ({', '.join(self.failed)})"
         lines.append(f"gradient check {verdict}: largest relative error {_num(self.max_rel)}, tolerance "
-                     f"{self.tol:g} (float64, central differences with eps {self.eps:g})")
+                     f"{self.tol:g} relative or {self.atol:g} absolute (float64, central differences with eps "
+                     f"{self.eps:g})")
         return "\n".join(lines)
 
     __str__ = table
@@ -134,13 +143,14 @@ def _as_arrays(data) -> tuple[np.ndarray, np.ndarray]:
 
 def gradients(model, data, params: Sequence | None = None, *, loss: str | None = None, eps: float = DEFAULT_EPS,
               tol: float = DEFAULT_TOL, seed: int = 0, grad_fn: Callable | None = None,
-              compare_reference: bool = True) -> GradientCheck:
+              compare_reference: bool = True, atol: float = DEFAULT_ATOL) -> GradientCheck:
     """Check the gradient of ``model``'s loss on ``data`` at ``params``, in float64.
 
     model: a :class:`weightflow.MLP`. data: a dataset name, a Dataset or ``(X, y)``.
     params: Keras-order parameter list (default: the model's initialiser with ``seed``).
     loss: bce, ce, mse or sse (default: the output's natural loss).
-    eps: finite-difference step; tol: largest relative error accepted.
+    eps: finite-difference step; tol: largest relative error accepted, atol: largest absolute error
+    accepted (an array passes within either).
     grad_fn: the gradient under test, ``grad_fn(params) -> grads`` on a list of float64 jax arrays
     (default: the engine's autodiff). compare_reference: also compare with ``weightflow.reference``.
     Returns a :class:`GradientCheck` (``.ok``, ``.table()``, ``.raise_if_failed()``).
@@ -195,7 +205,7 @@ def gradients(model, data, params: Sequence | None = None, *, loss: str | None =
         rows.append(ParamCheck(name, tuple(g.shape), a_fd, r_fd, a_ref, r_ref,
                                float(np.max(np.abs(g))) if g.size else 0.0))
     description = f"{model}, loss {loss}, {len(y)} samples"
-    return GradientCheck(rows, float(tol), float(eps), loss, description, grads, fd_grads, ref_grads)
+    return GradientCheck(rows, float(tol), float(eps), loss, description, grads, fd_grads, ref_grads, float(atol))
 
 
 _PROGRAMS: dict = {}
@@ -246,7 +256,8 @@ def _program(model, loss: str, n: int, eps: float):
     return _PROGRAMS[key]
 
 
-def check_run(run, *, eps: float = DEFAULT_EPS, tol: float = DEFAULT_TOL, initial: bool = False) -> GradientCheck:
+def check_run(run, *, eps: float = DEFAULT_EPS, tol: float = DEFAULT_TOL, initial: bool = False,
+              atol: float = DEFAULT_ATOL) -> GradientCheck:
     """:func:`gradients` for a stored run (a Run or a run directory), at its final parameters (or its
     initial ones with ``initial=True``), on the training data it stored, with its loss."""
     from .run import Run, load_run
@@ -262,4 +273,4 @@ def check_run(run, *, eps: float = DEFAULT_EPS, tol: float = DEFAULT_TOL, initia
     if initial and not params:
         raise WeightflowError("run: expected initial parameters (initial.npz), got none; drop --initial")
     return gradients(run.model, (np.asarray(run.split.X_train), np.asarray(run.split.y_train)), params,
-                     loss=run.config.get("loss"), eps=eps, tol=tol)
+                     loss=run.config.loss, eps=eps, tol=tol, atol=atol)

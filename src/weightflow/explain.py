@@ -197,7 +197,7 @@ def one_step(model, data, params: Sequence | None = None, *, lr: float = 0.1, lo
     lr = check_lr(lr)
     run = train(model, (X, y), optimizer="gd", lr=lr, steps=1, record_every=1, test_size=0, seed=seed,
                 init=params, loss=loss, progress=False)
-    loss = run.config["loss"]
+    loss = run.config.loss
     old = [np.asarray(p, np.float64) for p in run.initial_params]
     new = [np.asarray(p, np.float64) for p in run.params]
     X64 = np.asarray(run.split.X_train, np.float64)

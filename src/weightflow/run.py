@@ -13,8 +13,6 @@ Layout of a run directory, format version 1::
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -22,28 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import grid
+from . import record
 from ._version import __version__
+from .config import RunConfig
 from .datasets import Split
 from .errors import WeightflowError
 from .model import MLP
 
-FORMAT_VERSION = 1
-SPLIT_FIELDS = ("X_train", "y_train", "X_test", "y_test", "mean", "std", "train_index", "test_index")
-HISTORY_COLUMNS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
-
-
-def _clean(value):
-    """JSON-safe copy: numpy scalars to Python, NaN/inf to None."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+HISTORY_COLUMNS = record.HISTORY_COLUMNS
 
 
 @dataclass
@@ -57,7 +41,7 @@ class Run:
         acceptance rate); NaN where the test set was not evaluated.
     metrics: end-of-run train/test loss and accuracy, steps done, seconds.
     status: ``completed``, ``diverged`` or ``interrupted``.
-    config: everything needed to rerun it (model, loss, optimizer, schedule, seed, data).
+    config: a :class:`~weightflow.config.RunConfig`, everything needed to rerun it.
     initial_params: the parameters before the first step. split: the data it trained on.
     """
 
@@ -68,7 +52,7 @@ class Run:
     history: dict[str, np.ndarray]
     metrics: dict
     status: str
-    config: dict
+    config: RunConfig
     initial_params: list[np.ndarray] = field(default_factory=list)
     split: Split | None = None
     member_metrics: dict[str, np.ndarray] | None = None  # population only: column -> (members,)
@@ -88,7 +72,7 @@ class Run:
         m = m % self.population
         metrics = {k: float(v[m]) for k, v in self.member_metrics.items()}
         metrics.update(steps=self.metrics.get("steps"), seconds=self.metrics.get("seconds"))
-        config = grid.member_config(self.config, m)
+        config = self.config.member_config(m)
         history = {k: (v if k == "step" else v[m]) for k, v in self.history.items()}
         return Run(model=self.model, params=[p[m] for p in self.params], frames=[f[m] for f in self.frames],
                    steps=self.steps, history=history, metrics=metrics, status=self.member_status[m], config=config,
@@ -99,7 +83,7 @@ class Run:
         ``[({"lr": 0.1, "eta": 5}, slice(0, 64)), ...]``; one ``({}, all members)`` without a grid."""
         if self.population is None:
             raise WeightflowError("grid_points: expected a population run, got a single run")
-        pts = grid.points(grid.axis_values(self.config))
+        pts = self.config.points()
         per = self.population // len(pts)
         return [(pt, slice(g * per, (g + 1) * per)) for g, pt in enumerate(pts)]
 
@@ -150,76 +134,40 @@ class Run:
     def save(self, directory: str | os.PathLike) -> Path:
         """Write the run directory (see module docstring); returns its path.
 
-        Frames already streamed into this directory (memory-mapped by ``train(out=...)``) are
-        flushed, not copied.
+        Frames already streamed into this directory (memory-mapped by ``train(out=...)``) are kept,
+        not copied.
         """
         out = self.prepare_directory(directory)
         names = self.param_names
-        np.savez(out / "params.npz", **dict(zip(names, self.params)))
+        record.write_npz(out / "params.npz", names, self.params)
         if self.initial_params:
-            np.savez(out / "initial.npz", **dict(zip(names, self.initial_params)))
+            record.write_npz(out / "initial.npz", names, self.initial_params)
         targets = {out / "frames" / f"{name}.npy": f for name, f in zip(names, self.frames)}
         for old in (out / "frames").glob("*.npy"):
             if old not in targets and old.name != "steps.npy":
                 old.unlink()
         for path, f in targets.items():
-            if isinstance(f, np.memmap) and f.filename and Path(f.filename).resolve() == path.resolve():
-                f.flush()
-                kept = f.shape[0 if self.population is None else 1]  # frames axis
-                _truncate_npy(path, kept, self.population is not None)
-            else:
+            if not record.is_streamed_to(f, path):
                 np.save(path, np.asarray(f))
         np.save(out / "frames" / "steps.npy", np.asarray(self.steps, np.int64))
         if self.split is not None:
-            s = self.split
-            np.savez(out / "data.npz", **{f: getattr(s, f) for f in SPLIT_FIELDS})
+            record.write_npz(out / "data.npz", record.SPLIT_FIELDS, [getattr(self.split, f) for f in record.SPLIT_FIELDS])
         if self.population is None:
-            self._write_history_csv(out / "history.csv")
+            record.write_history_csv(out / "history.csv", self.history)
         else:
-            np.savez(out / "history.npz", **{k: np.asarray(v) for k, v in self.history.items()})
-            with open(out / "members.csv", "w", newline="") as fh:
-                w = csv.writer(fh)
-                axes = [a for a in grid.axis_values(self.config) if a != "lr"]
-                w.writerow(["member", "seed", "lr", *axes, "status", *self.member_metrics])
-                for point, part in self.grid_points():
-                    lr = point.get("lr", self.config["optimizer"]["lr"])
-                    for m in range(part.start, part.stop):
-                        w.writerow([m, self.config["seed"] + m - part.start, lr, *(point[a] for a in axes),
-                                    self.member_status[m], *(f"{v[m]:.9g}" if np.isfinite(v[m]) else ""
-                                                             for v in self.member_metrics.values())])
-        meta = {"format_version": FORMAT_VERSION, "weightflow_version": __version__, "status": self.status,
-                "metrics": self.metrics, "config": self.config}
-        (out / "run.json").write_text(json.dumps(_clean(meta), indent=2) + "\n")
+            record.write_npz(out / "history.npz", list(self.history), [np.asarray(v) for v in self.history.values()])
+            self._write_members(out / "members.csv")
+        record.write_meta(out / "run.json", self.status, self.metrics, self.config.to_dict(), __version__)
         return out
 
-    def _write_history_csv(self, path: Path) -> None:
-        with open(path, "w", newline="") as fh:
-            w = csv.writer(fh)
-            names_ = list(HISTORY_COLUMNS) + [c for c in self.history if c not in HISTORY_COLUMNS]
-            w.writerow(names_)
-            cols = [np.asarray(self.history[c]) for c in names_]
-            for row in zip(*cols):
-                w.writerow([int(row[0])] + ["" if not np.isfinite(v) else f"{v:.9g}" for v in row[1:]])
-
-
-def _truncate_npy(path: Path, frames: int, population: bool) -> None:
-    """Rewrite a streamed .npy whose frame axis was preallocated longer (a run that stopped early)."""
-    arr = np.load(path, mmap_mode="r")
-    axis = 1 if population else 0
-    if arr.shape[axis] == frames:
-        return
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, arr[:, :frames] if population else arr[:frames])
-    del arr
-    os.replace(tmp, path)  # a new file: maps of the old one stay valid
-
-
-def _load_npz(path: Path, names: list[str]) -> list[np.ndarray]:
-    with np.load(path, allow_pickle=False) as z:
-        missing = [n for n in names if n not in z.files]
-        if missing:
-            raise WeightflowError(f"{path}: expected arrays {names}, got {z.files}; the run directory is damaged")
-        return [z[n] for n in names]
+    def _write_members(self, path: Path) -> None:
+        axes = [a for a in self.config.grid if a != "lr"]
+        fixed = []
+        for point, part in self.grid_points():
+            lr = point.get("lr", self.config.optimizer.lr)
+            fixed += [[m, self.config.seed + m - part.start, lr, *(point[a] for a in axes), self.member_status[m]]
+                      for m in range(part.start, part.stop)]
+        record.write_members_csv(path, ["member", "seed", "lr", *axes, "status"], fixed, self.member_metrics)
 
 
 def load_run(directory: str | os.PathLike) -> Run:
@@ -229,53 +177,23 @@ def load_run(directory: str | os.PathLike) -> Run:
     if not meta_path.is_file():
         raise WeightflowError(f"run directory {str(d)!r}: expected a folder with run.json, got none; "
                               "pass the --out folder of a weightflow train run")
-    try:
-        meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as e:
-        raise WeightflowError(f"{meta_path}: expected JSON, got a parse error ({e.msg} at line {e.lineno}); "
-                              "the run directory is damaged") from None
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise WeightflowError(f"{meta_path}: expected run format version {FORMAT_VERSION}, got {version!r}; "
-                              "rerun it with this weightflow version")
-    config = meta["config"]
-    model = MLP.from_dict(config["model"])
-    names = model.param_names
-    params = _load_npz(d / "params.npz", names)
-    initial = _load_npz(d / "initial.npz", names) if (d / "initial.npz").exists() else []
+    meta = record.read_meta(meta_path)
+    config = RunConfig.from_dict(meta.get("config") or {}, f"{meta_path} config")
+    model, names = config.model, config.model.param_names
+    params = record.read_npz(d / "params.npz", names)
+    initial = record.read_npz(d / "initial.npz", names) if (d / "initial.npz").exists() else []
     frames = [np.load(d / "frames" / f"{n}.npy", mmap_mode="r") for n in names]
     steps = np.load(d / "frames" / "steps.npy")
     member_metrics = member_status = None
-    if config.get("population"):
-        with np.load(d / "history.npz", allow_pickle=False) as z:
-            history = {k: z[k] for k in z.files}
-        member_metrics, member_status = _read_members(d / "members.csv", grid.axis_values(meta["config"]))
+    if config.population:
+        history = record.read_npz_all(d / "history.npz")
+        member_metrics, member_status = record.read_members_csv(d / "members.csv", config.grid)
     else:
-        history = _read_history_csv(d / "history.csv")
+        history = record.read_history_csv(d / "history.csv")
     split = None
     if (d / "data.npz").exists():
-        with np.load(d / "data.npz", allow_pickle=False) as z:
-            split = Split(**{f: z[f] for f in SPLIT_FIELDS})
+        split = Split(**dict(zip(record.SPLIT_FIELDS, record.read_npz(d / "data.npz", list(record.SPLIT_FIELDS)))))
     metrics = {k: (math.nan if v is None else v) for k, v in meta.get("metrics", {}).items()}
     return Run(model=model, params=params, frames=frames, steps=steps, history=history, metrics=metrics,
                status=meta["status"], config=config, initial_params=initial, split=split,
                member_metrics=member_metrics, member_status=member_status)
-
-
-def _read_history_csv(path: Path) -> dict[str, np.ndarray]:
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
-        history = {c: [] for c in reader.fieldnames or HISTORY_COLUMNS}
-        for row in reader:
-            for c in history:
-                history[c].append(float(row[c]) if row[c] != "" else math.nan)
-    history = {c: np.asarray(v, np.int64 if c == "step" else np.float64) for c, v in history.items()}
-    return history
-
-
-def _read_members(path: Path, axes) -> tuple[dict[str, np.ndarray], list[str]]:
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status", *axes)] if rows else []
-    metrics = {c: np.asarray([float(r[c]) if r[c] != "" else math.nan for r in rows]) for c in columns}
-    return metrics, [r["status"] for r in rows]

@@ -113,7 +113,7 @@ def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=pri
             med = float(np.median(reached[part]))
             axes = {k: v for k, v in point.items() if k != "lr"}
             rows.append({"run": label, "activation": activation, "hidden": "x".join(map(str, hidden)) or "none",
-                         "lr": point.get("lr", run.config["optimizer"]["lr"]), **axes, "members": population,
+                         "lr": point.get("lr", run.config.optimizer.lr), **axes, "members": population,
                          f"success_rate ({metric} >= {threshold:g})":
                          float(np.mean(final[part] >= threshold)), f"median_final_{metric}": float(np.median(final[part])),
                          f"median_steps_to_{reach:g}": med if math.isfinite(med) else "never"})

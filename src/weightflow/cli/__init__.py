@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"error: {e}", err=True)
         return 2
     except click.UsageError as e:
-        where = f" (see 'weightflow {e.ctx.command.name} --help')" if e.ctx and e.ctx.command.name else ""
+        sub = e.ctx.command_path.partition(" ")[2] if e.ctx else ""  # "" for the group itself
+        where = f" (see 'weightflow {sub + ' ' if sub else ''}--help')"
         click.echo(f"error: {e.format_message()}{where}", err=True)
         return 2
     except click.ClickException as e:

@@ -14,9 +14,11 @@ from .options import build_model, load_dataset, model_options
               help="Check at these parameters (keys W1, b1, ...) instead of the initial ones.")
 @click.option("--eps", default=1e-6, show_default=True, type=float, help="Finite-difference step.")
 @click.option("--tol", default=1e-6, show_default=True, type=float, help="Largest relative error accepted.")
+@click.option("--atol", default=1e-8, show_default=True, type=float,
+              help="Largest absolute error accepted (an array passes within either tolerance).")
 @click.option("--initial", is_flag=True, help="With RUN_DIR: check at the run's initial parameters.")
 def command(run_dir, data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias,
-            test_size, standardize, seed, params_path, eps, tol, initial):
+            test_size, standardize, seed, params_path, eps, tol, atol, initial):
     """Check gradients in float64: autodiff against central differences and the textbook delta rule.
 
     \b
@@ -24,7 +26,7 @@ def command(run_dir, data, data_options, label, hidden, activation, output, loss
     weightflow gradcheck runs/xor                                      a stored run, at its final weights
 
     Prints a table per parameter (largest absolute and relative error); exits with 1 when any
-    relative error is above --tol.
+    relative error is above --tol and its absolute error above --atol.
     """
     from ..check import check_run, gradients
     from ..errors import WeightflowError
@@ -33,7 +35,7 @@ def command(run_dir, data, data_options, label, hidden, activation, output, loss
         if data is not None or params_path is not None:
             raise WeightflowError("gradcheck: expected RUN_DIR or --data (model and data flags), got both; "
                                   "drop one of them")
-        result = check_run(run_dir, eps=eps, tol=tol, initial=initial)
+        result = check_run(run_dir, eps=eps, tol=tol, initial=initial, atol=atol)
     else:
         if data is None:
             raise WeightflowError("gradcheck: expected RUN_DIR or --data, got neither; "
@@ -42,7 +44,7 @@ def command(run_dir, data, data_options, label, hidden, activation, output, loss
             raise WeightflowError("--initial: expected RUN_DIR, got model flags; drop --initial")
         model, X, y, params, _ = setup(data, data_options, label, hidden, activation, output, init, bias_init,
                                     no_bias, test_size, standardize, seed, params_path)
-        result = gradients(model, (X, y), params, loss=loss, eps=eps, tol=tol)
+        result = gradients(model, (X, y), params, loss=loss, eps=eps, tol=tol, atol=atol)
     click.echo(result.table())
     return 0 if result.ok else 1
 

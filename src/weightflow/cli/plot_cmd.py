@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import click
 
-PICTURES = "movie,trajectories,curves,boundary,mistakes,diagram,data"
-POPULATION_PICTURES = "population-curves,weight-distribution,boundaries,success,particles"
+from ..viz.pictures import PICTURES, POPULATION_PICTURES
 
 
 @click.command("plot")
 @click.argument("run_dir", metavar="RUN_DIR")
 @click.option("--what", default="all", show_default=True, metavar="LIST",
-              help=f"Comma-separated pictures: {PICTURES}; for a population run {POPULATION_PICTURES} "
+              help=f"Comma-separated pictures: {','.join(PICTURES)}; for a population run "
+                   f"{','.join(POPULATION_PICTURES)} "
                    "(default: all that apply to the run).")
 @click.option("--format", "fmt", default="png", show_default=True, metavar="FMT",
               help="Still pictures as png, svg or pdf (the movie is always GIF and MP4).")

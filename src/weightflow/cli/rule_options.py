@@ -3,7 +3,7 @@
 ``rule_options`` adds the flags to a command (all default None: "not given"); ``rule_option_values``
 turns the ones the user gave into optimizer options for the chosen rule, and refuses a flag the
 chosen optimizer does not take or a malformed value, with one line saying what and how to fix it.
-The rules themselves live in ``weightflow.gradient_free`` (imported here only when a command runs,
+The rules themselves live in ``weightflow.optim.gradient_free`` (imported here only when a command runs,
 so ``--help`` stays fast).
 """
 
@@ -56,7 +56,8 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
 
     Raises WeightflowError when a given flag does not belong to ``optimizer`` or its value is malformed.
     """
-    from .. import gradient_free as gf  # registers the rules, so --optimizer finds them even without flags
+    from .. import validate as checks
+    from ..optim import gradient_free as gf
     from ..optim import names, option_defaults
 
     given = {k: v for k, v in flags.items() if k in _FLAG_OF and v is not None}
@@ -78,19 +79,19 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
     for option, value in given.items():
         flag = _FLAG_OF[option]
         if option == "p_w":
-            value = gf.parse_probabilities(value, 3, flag, "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
+            value = checks.probabilities(value, 3, flag, "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
         elif option == "p_b":
-            value = gf.parse_probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
+            value = checks.probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
         elif option in ("eta", "bias_step", "step", "bound"):
-            value = _each(value, lambda v: gf.check_positive(v, flag, f"{flag} 1"))
+            value = _each(value, lambda x: checks.positive(x, flag, f"{flag} 1"))
         elif option in ("temperature", "lr_decay"):
-            value = _each(value, lambda v: gf.check_positive(v, flag, f"{flag} 0.01", allow_zero=True))
+            value = _each(value, lambda x: checks.positive(x, flag, f"{flag} 0.01", allow_zero=True))
         elif option == "schedule":
-            value = gf.check_choice(value, gf.SCHEDULES, flag, "--schedule geometric")
+            value = checks.choice(value, gf.SCHEDULES, flag, "--schedule geometric")
         elif option == "proposal":
-            value = gf.check_choice(value, gf.PROPOSALS, flag, "--proposal gaussian")
+            value = checks.choice(value, gf.PROPOSALS, flag, "--proposal gaussian")
         elif option == "decay":
-            value = gf.check_decay(value, flag)
+            value = checks.unit_factor(value, flag, "--decay 0.995")
         out[option] = value
     if "decay" in out and out.get("schedule", takes.get("schedule")) != "geometric":
         raise bad_input("--decay", "--schedule geometric (decay is its factor per step)",

@@ -62,20 +62,20 @@ def print_summary(run, path) -> None:
     def fmt(v):
         return "-" if v is None or v != v else f"{v:.4f}"
 
-    from ..grid import axis_values
-
-    axes = axis_values(run.config)
+    axes = run.config.axes()
     grid_text = f"; grid {' x '.join(f'{k} {v}' for k, v in axes.items())}" if axes else ""
-    lr_text = "" if "lr" in axes else f" lr {run.config['optimizer']['lr']}"
-    click.echo(f"{run.model}  {run.config['optimizer']['name']}{lr_text}{grid_text}")
-    click.echo(f"status {run.status}: {m['steps']} steps in {m['seconds']:.2f} s, {len(run.steps)} frames")
+    from ..optim import uses_lr
+
+    lr_text = "" if "lr" in axes or not uses_lr(run.config.optimizer.name) else f" lr {run.config.optimizer.lr}"
+    click.echo(f"{run.model}  {run.config.optimizer.name}{lr_text}{grid_text}")
+    click.echo(f"status {run.status}: {m['steps']} steps in {m['seconds']:.2f} s, {len(run.steps)} frame{'s' * (len(run.steps) != 1)}")
     if run.population is not None:
         acc = run.member_metrics["train_accuracy"]
         diverged = sum(s == "diverged" for s in run.member_status)
-        per, seed = run.config["population"], run.config["seed"]
+        per, seed = run.config.population, run.config.seed
         points = f" = {run.population // per} grid points x {per}" if run.population != per else ""
         click.echo(f"population of {run.population}{points} (seeds {seed}..{seed + per - 1}"
-                   f"{', sharded over %d devices' % run.config['devices'] if run.config['devices'] > 1 else ''}): "
+                   f"{', sharded over %d devices' % run.config.devices if run.config.devices > 1 else ''}): "
                    f"medians below; {np.mean(acc >= 1.0):.0%} reach train accuracy 1.0, {diverged} diverged")
     click.echo(f"train loss {fmt(m['train_loss'])}  accuracy {fmt(m['train_accuracy'])}")
     click.echo(f"test  loss {fmt(m['test_loss'])}  accuracy {fmt(m['test_accuracy'])}")

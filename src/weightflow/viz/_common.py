@@ -110,7 +110,7 @@ def history_at(run, column, frame) -> float:
 
 # ------------------------------------------------------------------------------------------ names
 def feature_names(run) -> list[str]:
-    names = (run.config.get("data") or {}).get("feature_names")
+    names = run.config.data.feature_names
     d = run.model.sizes[0]
     if not names or len(names) != d:
         names = [f"x{i + 1}" for i in range(d)]
@@ -118,7 +118,7 @@ def feature_names(run) -> list[str]:
 
 
 def class_names(run) -> list[str]:
-    names = (run.config.get("data") or {}).get("class_names")
+    names = run.config.data.class_names
     k = max(2, run.model.sizes[-1])
     if not names or len(names) < 2:
         names = [str(i) for i in range(k)]
@@ -127,7 +127,7 @@ def class_names(run) -> list[str]:
 
 def run_title(run) -> str:
     """A short title: dataset and model, e.g. ``diamond: MLP(2-3-1, hidden tanh, output sigmoid)``."""
-    data = (run.config.get("data") or {}).get("name")
+    data = run.config.data.name
     return f"{data}: {run.model}" if data else str(run.model)
 
 

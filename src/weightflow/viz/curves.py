@@ -27,7 +27,7 @@ class TrainingCurves(Display):
         """log: loss on a log scale (falls over orders of magnitude in long runs)."""
         cols = {c: np.asarray(run.history[c], float) for c in
                 ("train_loss", "train_accuracy", "test_loss", "test_accuracy") if c in run.history}
-        return cls(np.asarray(run.steps), cols, bool(log), run_title(run), run.config.get("loss") or "loss")
+        return cls(np.asarray(run.steps), cols, bool(log), run_title(run), run.config.loss)
 
     def _has(self, column) -> bool:
         return column in self.columns and bool(np.isfinite(self.columns[column]).any())

@@ -9,7 +9,7 @@ from ._common import CLASS_COLORS, Display, check_inputs, class_names, feature_n
 
 
 def _standardised(run) -> bool:
-    return bool(run.config.get("standardize"))
+    return run.config.data.standardize
 
 
 class DataScatter(Display):

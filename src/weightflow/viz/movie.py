@@ -516,3 +516,14 @@ def write_mp4(frames, path, fps):
     finally:
         if writer is not None:
             writer.close()
+
+
+def has_ffmpeg() -> bool:
+    """Whether imageio-ffmpeg has an ffmpeg binary for this platform (MP4 needs it)."""
+    try:
+        import imageio_ffmpeg
+
+        imageio_ffmpeg.get_ffmpeg_exe()
+        return True
+    except Exception:  # not installed, or no binary for this platform
+        return False

@@ -110,7 +110,7 @@ class Particles(Display):
             if member not in (None, "all", 0):
                 raise bad_input("particles member", "None for a single run", member,
                                 "leave member out (it picks a member of a population run)")
-            m = run.config.get("member")
+            m = run.config.member
             who = f"member {m}" if m is not None else None
         names = run.model.param_names
         w_in_name, w_out_name = f"W{layer}", f"W{layer + 1}"

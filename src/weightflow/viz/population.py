@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..grid import axis_values
 from ..grid import label as grid_label
 from ..errors import WeightflowError, bad_input
 from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step, pyplot,
@@ -50,7 +49,7 @@ def grid_groups(run) -> list[tuple[dict, slice]]:
 
 def _run_lr(run) -> float:
     """The run's learning rate when it is one number (no lr axis), else NaN."""
-    lr = (run.config.get("optimizer") or {}).get("lr")
+    lr = run.config.optimizer.lr
     return float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else math.nan
 
 
@@ -80,7 +79,7 @@ def population_title(run) -> str:
     with one."""
     groups = grid_groups(run)
     per = groups[0][1].stop - groups[0][1].start
-    axes = axis_values(run.config)
+    axes = run.config.axes()
     if axes:
         sizes = " x ".join(_axis_phrase(a, len(v)) for a, v in axes.items())
         return f"{run_title(run)}\n{sizes} x {per} members"
@@ -119,7 +118,7 @@ def pick_groups(run, select, picture: str, arg: str = "lr"):
     groups = grid_groups(run)
     if select is None:
         return groups
-    axes = axis_values(run.config)
+    axes = run.config.axes()
     chosen = []
     if isinstance(select, dict):
         if select and set(select) <= set(axes):
@@ -223,7 +222,7 @@ class PopulationCurves(Display):
         return cls(steps=np.asarray(hist["step"] if "step" in hist else run.steps), panels=cols, columns=series,
                    groups=groups, labels=[group_label(run, pt) for pt, _ in groups], quantiles=qs, log=bool(log),
                    title=selection_title(run, groups),
-                   loss_name=run.config.get("loss") or "loss", figure_=None)
+                   loss_name=run.config.loss, figure_=None)
 
     def _bands(self):
         qs = self.quantiles
@@ -668,7 +667,7 @@ class SuccessRate(Display):
         except (TypeError, ValueError):
             raise bad_input("success rate threshold", "a number", threshold, "e.g. threshold=1.0") from None
         values = np.asarray(run.member_metrics[metric], float)
-        axes = axis_values(run.config)
+        axes = run.config.axes()
         groups = grid_groups(run)
         if x is None:
             x = next(iter(axes), "lr")

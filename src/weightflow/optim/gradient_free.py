@@ -1,6 +1,6 @@
 """Gradient-free and noisy training rules: seed 000's lattice random walk, Metropolis, Langevin.
 
-Each rule is an optax ``GradientTransformationExtraArgs`` registered with :func:`weightflow.optim.register`,
+Each rule is an optax ``GradientTransformationExtraArgs`` named in :data:`weightflow.optim.BUILDERS`,
 so it trains any MLP wherever a gradient optimizer does (``train``, ``--optimizer``, populations) and
 compiles into the same ``lax.scan`` loop. Its PRNG key lives in its state: ``init`` stores the key the
 engine derives from the run's seed, ``update`` splits it. Nothing random is closed over, so a compiled
@@ -35,64 +35,18 @@ The proposal rules report ``acceptance_rate``: accepted steps / steps taken sinc
 from __future__ import annotations
 
 import math
-from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from .errors import bad_input
-from .optim import Optimizer, register
+from ..validate import choice, positive, probabilities, unit_factor
+from .base import Optimizer
 
 SCHEDULES = ("constant", "geometric", "logarithmic")
 PROPOSALS = ("lattice", "gaussian")
 LANGEVIN_POWER = 0.55  # exponent of the decaying step size lr_t = lr * (1 + lr_decay * t) ** -power
-
-
-# --- option checks (shared with the CLI) ----------------------------------------------------------
-
-def parse_probabilities(value, n: int, what: str, example: str) -> tuple[float, ...]:
-    """``value`` as ``n`` probabilities summing to 1: a sequence, or text like ``"1/3,1/3,1/3"``."""
-    items = value
-    if isinstance(value, str):
-        items = [part.strip() for part in value.split(",")]
-    try:
-        probs = tuple(float(Fraction(p)) if isinstance(p, str) else float(p) for p in items)
-    except (TypeError, ValueError, ZeroDivisionError):
-        probs = None
-    ok = probs is not None and len(probs) == n and all(math.isfinite(p) and p >= 0 for p in probs) \
-        and abs(sum(probs) - 1.0) <= 1e-6
-    if not ok:
-        raise bad_input(what, f"{n} probabilities >= 0 summing to 1", value, f"e.g. {example}")
-    return probs
-
-
-def check_positive(value, what: str, example: str, allow_zero: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = float("nan")
-    if not (math.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
-        raise bad_input(what, f"a number {'>=' if allow_zero else '>'} 0", value, f"e.g. {example}")
-    return v
-
-
-def check_choice(value, choices: tuple[str, ...], what: str, example: str) -> str:
-    text = str(value).strip().lower()
-    if text not in choices:
-        raise bad_input(what, "one of " + ", ".join(choices), value, f"e.g. {example}")
-    return text
-
-
-def check_decay(value, what: str = "decay") -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = float("nan")
-    if not 0 < v <= 1:
-        raise bad_input(what, "a factor per step in (0, 1]", value, "e.g. --decay 0.995")
-    return v
 
 
 def temperature_at(t, t0: float, schedule: str, decay: float):
@@ -179,10 +133,10 @@ def random_walk(lr: float = 1.0, *, key=None, eta: float = 1.0, p_w=(1 / 3, 1 / 
     Start it from lattice weights (``MLP(..., init="lattice:ETA")``, biases 0) to keep every weight
     a multiple of eta and every bias a multiple of bias_step.
     """
-    eta = check_positive(eta, "eta", "--eta 1")
-    bias_step = check_positive(bias_step, "bias_step", "--bias-step 2")
-    p_w = parse_probabilities(p_w, 3, "p_w", "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
-    p_b = parse_probabilities(p_b, 2, "p_b", "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
+    eta = positive(eta, "eta", "--eta 1")
+    bias_step = positive(bias_step, "bias_step", "--bias-step 2")
+    p_w = probabilities(p_w, 3, "p_w", "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
+    p_b = probabilities(p_b, 2, "p_b", "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
     c0, c1 = p_w[0], p_w[0] + p_w[1]
 
     def update(grads, state: ProposalState, params, value=None, value_fn=None, **extra):
@@ -240,14 +194,14 @@ def metropolis(lr: float = 1.0, *, key=None, temperature: float = 1e-3, schedule
     min(1, exp(-(L' - L) / T)), i.e. when L' - L < T * E with E ~ Exp(1); T = 0 accepts only strict
     decreases. ``bound``: proposals with any |entry| > bound are rejected.
     """
-    t0 = check_positive(temperature, "temperature", "--temperature 0.01", allow_zero=True)
-    schedule = check_choice(schedule, SCHEDULES, "schedule", "--schedule geometric")
-    decay = check_decay(decay)
-    proposal = check_choice(proposal, PROPOSALS, "proposal", "--proposal lattice")
-    step = check_positive(step, "step", "--step 1")
-    b_step = step if bias_step is None else check_positive(bias_step, "bias_step", "--bias-step 2")
+    t0 = positive(temperature, "temperature", "--temperature 0.01", allow_zero=True)
+    schedule = choice(schedule, SCHEDULES, "schedule", "--schedule geometric")
+    decay = unit_factor(decay, "decay", "--decay 0.995")
+    proposal = choice(proposal, PROPOSALS, "proposal", "--proposal lattice")
+    step = positive(step, "step", "--step 1")
+    b_step = step if bias_step is None else positive(bias_step, "bias_step", "--bias-step 2")
     if bound is not None:
-        bound = check_positive(bound, "bound", "--bound 4")
+        bound = positive(bound, "bound", "--bound 4")
 
     def update(grads, state: ProposalState, params, value=None, value_fn=None, **extra):
         del grads, extra
@@ -302,10 +256,10 @@ def langevin(lr: float, *, key=None, temperature: float = 1e-3, schedule: str = 
     lr_t = lr * (1 + lr_decay * t) ** -0.55; T = T(t) on ``schedule`` (see ``temperature_at``).
     At T = 0 this is exactly gradient descent (``gd``) with the same lr.
     """
-    t0 = check_positive(temperature, "temperature", "--temperature 0.001", allow_zero=True)
-    schedule = check_choice(schedule, SCHEDULES, "schedule", "--schedule constant")
-    decay = check_decay(decay)
-    lr_decay = check_positive(lr_decay, "lr_decay", "--lr-decay 0.01", allow_zero=True)
+    t0 = positive(temperature, "temperature", "--temperature 0.001", allow_zero=True)
+    schedule = choice(schedule, SCHEDULES, "schedule", "--schedule constant")
+    decay = unit_factor(decay, "decay", "--decay 0.995")
+    lr_decay = positive(lr_decay, "lr_decay", "--lr-decay 0.01", allow_zero=True)
     lr0 = float(lr)
 
     def init(params):
@@ -331,15 +285,3 @@ def langevin(lr: float, *, key=None, temperature: float = 1e-3, schedule: str = 
     tx = optax.GradientTransformationExtraArgs(init, update)
     options = {"temperature": t0, "schedule": schedule, "decay": decay, "lr_decay": lr_decay}
     return Optimizer("langevin", tx, True, options, in_state=("lr", "temperature"))
-
-
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "random-walk": {"eta": 1.0, "p_w": (1 / 3, 1 / 3, 1 / 3), "p_b": (0.5, 0.5), "bias_step": 2.0},
-    "metropolis": {"temperature": 1e-3, "schedule": "constant", "decay": 0.995, "proposal": "lattice", "step": 1.0,
-                   "bias_step": None, "bound": None},
-    "langevin": {"temperature": 1e-3, "schedule": "constant", "decay": 0.995, "lr_decay": 0.0},
-}
-
-register("random-walk", random_walk, DEFAULTS["random-walk"])
-register("metropolis", metropolis, DEFAULTS["metropolis"])
-register("langevin", langevin, DEFAULTS["langevin"])

@@ -1,0 +1,199 @@
+"""The record layer: every byte of a run directory is written and read here (format in docs/run-format.md).
+
+Training hands a :class:`FrameWriter` blocks of frames as they come; ``Run.save`` / ``load_run``
+(:mod:`weightflow.run`) use the readers and writers below for the rest. No jax, and nothing from the
+layers above (training, viz, export). Arrays are ``.npy`` / ``.npz`` read with ``allow_pickle=False``:
+no pickle is ever executed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import WeightflowError
+
+FORMAT_VERSION = 1
+SPLIT_FIELDS = ("X_train", "y_train", "X_test", "y_test", "mean", "std", "train_index", "test_index")
+HISTORY_COLUMNS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+
+
+class FrameWriter:
+    """Where a run's frames go as training records them: per parameter an array (members, frames, *shape),
+    in memory, or streamed into ``DIR/frames/NAME.npy`` when a directory is given.
+
+    On disk, chunks are written with positioned writes into the preallocated file, so the trajectory
+    never has to be in memory (a memory map would count its dirty pages against the process); the
+    finished frames are read back as read-only memory maps. A single run's file has no member axis.
+    """
+
+    def __init__(self, directory: Path | None, names: list[str], shapes: list[tuple], members: int,
+                 frames: int, population: bool):
+        self.names, self.shapes, self.members, self.frames = names, shapes, members, frames
+        self.population, self.directory = population, directory
+        if directory is None:
+            self.arrays = [np.empty((members, frames, *s), np.float32) for s in shapes]
+            return
+        (directory / "frames").mkdir(parents=True, exist_ok=True)
+        self.offsets = [self._preallocate(self.path(n), s) for n, s in zip(names, shapes)]
+
+    def path(self, name: str) -> Path:
+        return self.directory / "frames" / f"{name}.npy"
+
+    def _preallocate(self, path: Path, shape: tuple) -> int:
+        """Create the .npy (header + sparse body); returns where its data starts."""
+        lead = (self.members, self.frames) if self.population else (self.frames,)
+        created = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(*lead, *shape))
+        offset = created.offset
+        created.flush()
+        del created
+        return offset
+
+    def write(self, lo: int, blocks: list[np.ndarray]) -> None:
+        """Store per parameter ``blocks[i]`` (members, n, *shape) as frames ``lo .. lo + n - 1``."""
+        if self.directory is None:
+            for arr, block in zip(self.arrays, blocks):
+                arr[:, lo:lo + block.shape[1]] = block
+            return
+        for name, shape, offset, block in zip(self.names, self.shapes, self.offsets, blocks):
+            item = int(np.prod(shape, dtype=np.int64)) * 4
+            block = np.ascontiguousarray(block, np.float32)
+            fd = os.open(self.path(name), os.O_WRONLY)
+            try:
+                for m in range(self.members):
+                    at = (m * self.frames if self.population else 0) + lo
+                    os.pwrite(fd, block[m].tobytes(), offset + at * item)
+            finally:
+                os.close(fd)
+
+    def finish(self, kept: int) -> list[np.ndarray]:
+        """The first ``kept`` frames of every parameter, (members?, kept, *shape) (no member axis for a
+        single run); on disk the files are cut to ``kept`` frames and memory-mapped read-only."""
+        if self.directory is None:
+            return [a[:, :kept] if self.population else a[0, :kept] for a in self.arrays]
+        out = []
+        for name in self.names:
+            truncate_npy(self.path(name), kept, self.population)
+            out.append(np.load(self.path(name), mmap_mode="r"))
+        return out
+
+
+def truncate_npy(path: Path, frames: int, population: bool) -> None:
+    """Rewrite a streamed .npy whose frame axis was preallocated longer (a run that stopped early)."""
+    arr = np.load(path, mmap_mode="r")
+    axis = 1 if population else 0
+    if arr.shape[axis] == frames:
+        return
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, arr[:, :frames] if population else arr[:frames])
+    del arr
+    os.replace(tmp, path)  # a new file: maps of the old one stay valid
+
+
+def is_streamed_to(array, path: Path) -> bool:
+    """Whether ``array`` is a memory map of ``path`` itself (frames streamed there by a FrameWriter)."""
+    return isinstance(array, np.memmap) and bool(array.filename) and Path(array.filename).resolve() == path.resolve()
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+def clean(value):
+    """JSON-safe copy: numpy scalars to Python, tuples to lists, NaN/inf to None."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_meta(path: Path, status: str, metrics: dict, config: dict, version: str) -> None:
+    meta = {"format_version": FORMAT_VERSION, "weightflow_version": version, "status": status,
+            "metrics": metrics, "config": config}
+    path.write_text(json.dumps(clean(meta), indent=2) + "\n")
+
+
+def read_meta(path: Path) -> dict:
+    """run.json, checked for its format version."""
+    try:
+        meta = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise WeightflowError(f"{path}: expected JSON, got a parse error ({e.msg} at line {e.lineno}); "
+                              "the run directory is damaged") from None
+    version = meta.get("format_version") if isinstance(meta, dict) else None
+    if version != FORMAT_VERSION:
+        raise WeightflowError(f"{path}: expected run format version {FORMAT_VERSION}, got {version!r}; "
+                              "rerun it with this weightflow version")
+    return meta
+
+
+# --- arrays ----------------------------------------------------------------------------------------
+
+def write_npz(path: Path, names: list[str], arrays) -> None:
+    np.savez(path, **dict(zip(names, arrays)))
+
+
+def read_npz(path: Path, names: list[str]) -> list[np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        missing = [n for n in names if n not in z.files]
+        if missing:
+            raise WeightflowError(f"{path}: expected arrays {names}, got {z.files}; the run directory is damaged")
+        return [z[n] for n in names]
+
+
+def read_npz_all(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+def _cell(v) -> str:
+    return "" if not np.isfinite(v) else f"{v:.9g}"
+
+
+def write_history_csv(path: Path, history: dict) -> None:
+    """A single run's history: HISTORY_COLUMNS, then any optimizer statistics; empty = not evaluated."""
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        names = list(HISTORY_COLUMNS) + [c for c in history if c not in HISTORY_COLUMNS]
+        w.writerow(names)
+        for row in zip(*(np.asarray(history[c]) for c in names)):
+            w.writerow([int(row[0])] + [_cell(v) for v in row[1:]])
+
+
+def read_history_csv(path: Path) -> dict[str, np.ndarray]:
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        history = {c: [] for c in reader.fieldnames or HISTORY_COLUMNS}
+        for row in reader:
+            for c in history:
+                history[c].append(float(row[c]) if row[c] != "" else math.nan)
+    return {c: np.asarray(v, np.int64 if c == "step" else np.float64) for c, v in history.items()}
+
+
+def write_members_csv(path: Path, head: list[str], fixed: list[list], metrics: dict[str, np.ndarray]) -> None:
+    """One row per member: its ``fixed`` cells (member, seed, lr, grid axes, status) under ``head``,
+    then its final ``metrics`` (column -> (members,))."""
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*head, *metrics])
+        for m, cells in enumerate(fixed):
+            w.writerow([*cells, *(_cell(v[m]) for v in metrics.values())])
+
+
+def read_members_csv(path: Path, axes) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Per-member final metrics (column -> (members,)) and statuses."""
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status", *axes)] if rows else []
+    metrics = {c: np.asarray([float(r[c]) if r[c] != "" else math.nan for r in rows]) for c in columns}
+    return metrics, [r["status"] for r in rows]
