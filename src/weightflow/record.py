@@ -8,10 +8,15 @@ no pickle is ever executed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import os
+import secrets
+import shutil
+import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +26,107 @@ from .errors import WeightflowError
 FORMAT_VERSION = 1
 SPLIT_FIELDS = ("X_train", "y_train", "X_test", "y_test", "mean", "std", "train_index", "test_index")
 HISTORY_COLUMNS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+
+
+# --- where a run is written: a staging folder beside its destination, renamed into place ------------
+
+def check_destination(dest: Path, force: bool, flag: str = "--out") -> None:
+    """Refuse a destination that is a file, lies below a file, is a non-empty folder that is not a run,
+    or holds a run (unless ``force``): user files are never overwritten."""
+    for parent in [dest, *dest.parents]:
+        if parent.exists() and not parent.is_dir():
+            where = "is a file" if parent == dest else f"lies below the file {parent}"
+            raise WeightflowError(f"{flag} {dest}: expected a directory path, got one that {where}; "
+                                  "choose another path")
+    if not dest.is_dir() or not any(dest.iterdir()):
+        return
+    if not (dest / "run.json").exists():
+        raise WeightflowError(f"{flag} {dest}: expected a new or empty directory (or an earlier run), "
+                              "got a non-empty directory; choose another path")
+    if not force:
+        raise WeightflowError(f"{flag} {dest}: expected a new or empty directory, got an earlier run; "
+                              "pass --force (force=True) to replace it, or choose another path")
+
+
+class Staging:
+    """A run directory in the making: everything is written into ``.NAME.partial-*`` beside ``dest``
+    and renamed into place by :meth:`commit`, so a folder that ``load_run`` accepts is always complete.
+    A process killed before the commit leaves only the partial folder (never a ``dest`` that loads
+    wrong); an earlier run at ``dest`` stays whole until the commit replaces it."""
+
+    def __init__(self, dest: str | os.PathLike, force: bool = False):
+        self.dest = Path(dest)
+        check_destination(self.dest, force)
+        self.force = force
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        self.path = self.dest.parent / f".{self.dest.name}.partial-{os.getpid()}-{secrets.token_hex(3)}"
+        self.path.mkdir()
+
+    def commit(self) -> Path:
+        """Move the finished run to ``dest`` (replacing an empty folder, or an earlier run with force)."""
+        old = None
+        if self.dest.exists():
+            check_destination(self.dest, self.force)  # it may have changed while we trained
+            old = self.dest.parent / f".{self.dest.name}.old-{os.getpid()}-{secrets.token_hex(3)}"
+            os.rename(self.dest, old)
+        try:
+            os.rename(self.path, self.dest)
+        except OSError as e:
+            raise WeightflowError(f"--out {self.dest}: expected to move the finished run there, got {e.strerror} "
+                                  f"(another process wrote it meanwhile?); the run is kept in {self.path}") from None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.dest
+
+    def abort(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def reserve_new(base: str | os.PathLike) -> Path:
+    """A new empty folder ``base``, or ``base-2``, ``base-3``, ... when taken: ``mkdir`` is atomic, so two
+    processes started in the same second never get the same folder."""
+    base = Path(base)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 10_000):
+        path = base if i == 1 else base.with_name(f"{base.name}-{i}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise WeightflowError(f"--out {base}: expected a free name, got 10000 taken ones; pass --out")
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Ignore SIGINT and SIGTERM while a run is being saved: a second Ctrl-C must not leave half a run,
+    and the process ends right after the save anyway. A no-op off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """While training, SIGTERM stops the run as Ctrl-C does (the run is kept as ``interrupted``)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 class FrameWriter:
@@ -124,34 +230,79 @@ def write_meta(path: Path, status: str, metrics: dict, config: dict, version: st
 def read_meta(path: Path) -> dict:
     """run.json, checked for its format version."""
     try:
-        meta = json.loads(path.read_text())
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise WeightflowError(f"{path}: expected JSON, got a parse error ({e.msg} at line {e.lineno}); "
                               "the run directory is damaged") from None
-    version = meta.get("format_version") if isinstance(meta, dict) else None
+    except (UnicodeDecodeError, RecursionError) as e:
+        raise WeightflowError(f"{path}: expected UTF-8 JSON, got {type(e).__name__}; the run directory is "
+                              "damaged") from None
+    if not isinstance(meta, dict):
+        raise WeightflowError(f"{path}: expected a JSON object, got a {type(meta).__name__}; the run directory "
+                              "is damaged")
+    version = meta.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise WeightflowError(f"{path}: expected run format version {FORMAT_VERSION}, got {version} "
+                              "(written by a newer weightflow); upgrade weightflow to read it")
     if version != FORMAT_VERSION:
         raise WeightflowError(f"{path}: expected run format version {FORMAT_VERSION}, got {version!r}; "
                               "rerun it with this weightflow version")
+    kinds = {"status": str, "config": dict, "metrics": dict}
+    wrong = [k for k, kind in kinds.items() if not isinstance(meta.get(k, {} if k == "metrics" else None), kind)]
+    if wrong:
+        raise WeightflowError(f"{path}: expected {', '.join(wrong)} in run.json, got "
+                              f"{', '.join(type(meta.get(k)).__name__ for k in wrong)}; the run directory is damaged")
     return meta
 
 
 # --- arrays ----------------------------------------------------------------------------------------
 
+DAMAGED = (OSError, ValueError, EOFError, KeyError, IndexError, TypeError, __import__("zipfile").BadZipFile)
+
+
+def damaged(path: Path, expected: str, err: BaseException) -> WeightflowError:
+    got = "no such file" if isinstance(err, FileNotFoundError) else f"{type(err).__name__}: {err}".split("\n")[0]
+    return WeightflowError(f"{path}: expected {expected}, got {got}; the run directory is damaged (rerun it)")
+
+
+def read_npy(path: Path, shape: tuple, what: str) -> np.ndarray:
+    """A float .npy of exactly ``shape``, memory-mapped read-only."""
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except DAMAGED as e:
+        raise damaged(path, f"{what} of shape {shape}", e) from None
+    if arr.shape != tuple(shape):
+        raise WeightflowError(f"{path}: expected {what} of shape {tuple(shape)}, got shape {arr.shape}; "
+                              "the run directory is damaged (rerun it)")
+    return arr
+
 def write_npz(path: Path, names: list[str], arrays) -> None:
     np.savez(path, **dict(zip(names, arrays)))
 
 
-def read_npz(path: Path, names: list[str]) -> list[np.ndarray]:
-    with np.load(path, allow_pickle=False) as z:
-        missing = [n for n in names if n not in z.files]
-        if missing:
-            raise WeightflowError(f"{path}: expected arrays {names}, got {z.files}; the run directory is damaged")
-        return [z[n] for n in names]
+def read_npz(path: Path, names: list[str], shapes: list[tuple] | None = None) -> list[np.ndarray]:
+    """The arrays ``names`` of an npz (of ``shapes`` when given)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [n for n in names if n not in z.files]
+            if missing:
+                raise WeightflowError(f"{path}: expected arrays {names}, got {z.files}; the run directory is damaged")
+            out = [z[n] for n in names]
+    except DAMAGED as e:
+        raise damaged(path, f"an npz with arrays {names}", e) from None
+    for name, arr, shape in zip(names, out, shapes or [a.shape for a in out]):
+        if arr.shape != tuple(shape):
+            raise WeightflowError(f"{path}: expected {name} of shape {tuple(shape)}, got shape {arr.shape}; "
+                                  "the run directory is damaged (rerun it)")
+    return out
 
 
 def read_npz_all(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except DAMAGED as e:
+        raise damaged(path, "an npz of arrays", e) from None
 
 
 # --- CSV -------------------------------------------------------------------------------------------
@@ -171,12 +322,15 @@ def write_history_csv(path: Path, history: dict) -> None:
 
 
 def read_history_csv(path: Path) -> dict[str, np.ndarray]:
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
-        history = {c: [] for c in reader.fieldnames or HISTORY_COLUMNS}
-        for row in reader:
-            for c in history:
-                history[c].append(float(row[c]) if row[c] != "" else math.nan)
+    try:
+        with open(path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            history = {c: [] for c in reader.fieldnames or HISTORY_COLUMNS}
+            for row in reader:
+                for c in history:
+                    history[c].append(float(row[c]) if row[c] not in ("", None) else math.nan)
+    except DAMAGED as e:
+        raise damaged(path, "a CSV of numbers with a header", e) from None
     return {c: np.asarray(v, np.int64 if c == "step" else np.float64) for c, v in history.items()}
 
 
@@ -192,8 +346,12 @@ def write_members_csv(path: Path, head: list[str], fixed: list[list], metrics: d
 
 def read_members_csv(path: Path, axes) -> tuple[dict[str, np.ndarray], list[str]]:
     """Per-member final metrics (column -> (members,)) and statuses."""
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status", *axes)] if rows else []
-    metrics = {c: np.asarray([float(r[c]) if r[c] != "" else math.nan for r in rows]) for c in columns}
-    return metrics, [r["status"] for r in rows]
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        columns = [c for c in rows[0] if c not in ("member", "seed", "lr", "status", *axes)] if rows else []
+        metrics = {c: np.asarray([float(r[c]) if r[c] not in ("", None) else math.nan for r in rows])
+                   for c in columns}
+        return metrics, [str(r["status"]) for r in rows]
+    except DAMAGED as e:
+        raise damaged(path, "a CSV with one row per member", e) from None

@@ -117,27 +117,22 @@ class Run:
                         if isinstance(m.get(k), float) and math.isfinite(m[k]))
         return f"<Run {self.model} {self.status}: {m.get('steps')} steps, {len(self.steps)} frames, {acc}>"
 
-    @staticmethod
-    def prepare_directory(directory: str | os.PathLike) -> Path:
-        """Create ``directory`` for a run, refusing a file or a non-empty folder that is not a run
-        (so user files are never overwritten); an earlier run there is replaced."""
-        out = Path(directory)
-        if out.exists() and not out.is_dir():
-            raise WeightflowError(f"--out {out}: expected a directory, got a file; choose another path")
-        ours = {"run.json", "frames"}  # an earlier run, or one being streamed into it right now
-        if out.is_dir() and not (out / "run.json").exists() and any(p.name not in ours for p in out.iterdir()):
-            raise WeightflowError(f"--out {out}: expected a new or empty directory (or an earlier run), "
-                                  "got a non-empty directory; choose another path")
+    def save(self, directory: str | os.PathLike, *, force: bool = False) -> Path:
+        """Write the run directory (see module docstring); returns its path. It is written beside its
+        destination and renamed into place, so it is whole or absent; an earlier run there is replaced
+        only with ``force``."""
+        staging = record.Staging(directory, force)
+        try:
+            with record.signals_deferred():
+                self.write_into(staging.path)
+                return staging.commit()
+        finally:
+            staging.abort()  # nothing left behind when writing failed (a no-op after the commit)
+
+    def write_into(self, out: Path) -> None:
+        """Write every file of the run into the folder ``out`` (a staging folder: see ``save``). Frames
+        already streamed there (memory-mapped by ``train(out=...)``) are kept, not copied."""
         (out / "frames").mkdir(parents=True, exist_ok=True)
-        return out
-
-    def save(self, directory: str | os.PathLike) -> Path:
-        """Write the run directory (see module docstring); returns its path.
-
-        Frames already streamed into this directory (memory-mapped by ``train(out=...)``) are kept,
-        not copied.
-        """
-        out = self.prepare_directory(directory)
         names = self.param_names
         record.write_npz(out / "params.npz", names, self.params)
         if self.initial_params:
@@ -158,7 +153,6 @@ class Run:
             record.write_npz(out / "history.npz", list(self.history), [np.asarray(v) for v in self.history.values()])
             self._write_members(out / "members.csv")
         record.write_meta(out / "run.json", self.status, self.metrics, self.config.to_dict(), __version__)
-        return out
 
     def _write_members(self, path: Path) -> None:
         axes = [a for a in self.config.grid if a != "lr"]
@@ -171,29 +165,64 @@ class Run:
 
 
 def load_run(directory: str | os.PathLike) -> Run:
-    """Read a run directory written by ``Run.save`` (or ``weightflow train --out``)."""
+    """Read a run directory written by ``Run.save`` (or ``weightflow train --out``). A damaged one (a
+    missing or truncated file, arrays of the wrong shape, a config that does not read) is refused with
+    one line naming the file; no pickle is ever executed."""
     d = Path(directory)
     meta_path = d / "run.json"
     if not meta_path.is_file():
         raise WeightflowError(f"run directory {str(d)!r}: expected a folder with run.json, got none; "
                               "pass the --out folder of a weightflow train run")
     meta = record.read_meta(meta_path)
-    config = RunConfig.from_dict(meta.get("config") or {}, f"{meta_path} config")
-    model, names = config.model, config.model.param_names
-    params = record.read_npz(d / "params.npz", names)
-    initial = record.read_npz(d / "initial.npz", names) if (d / "initial.npz").exists() else []
-    frames = [np.load(d / "frames" / f"{n}.npy", mmap_mode="r") for n in names]
-    steps = np.load(d / "frames" / "steps.npy")
+    config = RunConfig.from_dict(meta["config"], f"{meta_path} config")
+    members = (config.members,) if config.population else ()
+    names, shapes = config.model.param_names, [(*members, *s) for s in config.model.param_shapes]
+    params = record.read_npz(d / "params.npz", names, shapes)
+    initial = record.read_npz(d / "initial.npz", names, shapes) if (d / "initial.npz").exists() else []
+    steps = record.read_npy(d / "frames" / "steps.npy", _steps_shape(d), "frame steps")
+    lead = (*members, len(steps))
+    frames = [record.read_npy(d / "frames" / f"{n}.npy", (*lead, *s), f"frames of {n}")
+              for n, s in zip(names, config.model.param_shapes)]
     member_metrics = member_status = None
     if config.population:
         history = record.read_npz_all(d / "history.npz")
         member_metrics, member_status = record.read_members_csv(d / "members.csv", config.grid)
+        if len(member_status) != config.members:
+            raise WeightflowError(f"{d / 'members.csv'}: expected {config.members} members, got "
+                                  f"{len(member_status)}; the run directory is damaged (rerun it)")
     else:
         history = record.read_history_csv(d / "history.csv")
+    _check_history(d, history, lead)
     split = None
     if (d / "data.npz").exists():
         split = Split(**dict(zip(record.SPLIT_FIELDS, record.read_npz(d / "data.npz", list(record.SPLIT_FIELDS)))))
     metrics = {k: (math.nan if v is None else v) for k, v in meta.get("metrics", {}).items()}
-    return Run(model=model, params=params, frames=frames, steps=steps, history=history, metrics=metrics,
+    return Run(model=config.model, params=params, frames=frames, steps=steps, history=history, metrics=metrics,
                status=meta["status"], config=config, initial_params=initial, split=split,
                member_metrics=member_metrics, member_status=member_status)
+
+
+def _steps_shape(d: Path) -> tuple:
+    """steps.npy must be one-dimensional; its length is the frame count everything else is checked against."""
+    path = d / "frames" / "steps.npy"
+    try:
+        shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+    except record.DAMAGED as e:
+        raise record.damaged(path, "the frames' steps (frames,)", e) from None
+    if len(shape) != 1:
+        raise WeightflowError(f"{path}: expected the frames' steps of shape (frames,), got shape {shape}; "
+                              "the run directory is damaged (rerun it)")
+    return shape
+
+
+def _check_history(d: Path, history: dict, lead: tuple) -> None:
+    file = "history.npz" if len(lead) == 2 else "history.csv"
+    for column in ("step", "train_loss"):
+        if column not in history:
+            raise WeightflowError(f"{d / file}: expected a {column} column, got {sorted(history)}; "
+                                  "the run directory is damaged (rerun it)")
+    for column, values in history.items():
+        want = lead[-1:] if column == "step" else lead
+        if np.shape(values) != want:
+            raise WeightflowError(f"{d / file}: expected {column} of shape {want}, got {np.shape(values)}; "
+                                  "the run directory is damaged (rerun it)")

@@ -78,9 +78,27 @@ def first_reach(history: dict, metric: str, level: float) -> np.ndarray:
     return np.where(hit.any(axis=1), steps[np.argmax(hit, axis=1)], np.inf)
 
 
-def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=print) -> list[dict]:
+def check_sweep_folder(out: Path, force: bool) -> None:
+    """A sweep writes into a new or empty folder, or replaces an earlier sweep (summary.csv) with ``force``;
+    a user's own folder is never written into."""
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise bad_input("--out", "a folder path", str(out), f"{parent} is a file: choose another path")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not (out / "summary.csv").is_file():
+        raise WeightflowError(f"--out {out}: expected a new or empty folder (or an earlier sweep), got a "
+                              "non-empty folder; choose another path")
+    if not force:
+        raise WeightflowError(f"--out {out}: expected a new or empty folder, got an earlier sweep; pass --force "
+                              "(force=True) to replace it, or choose another path")
+
+
+def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=print, force: bool = False) -> list[dict]:
     """Train every grid point of ``cfg`` into ``out``; returns the summary rows (also summary.csv)."""
     from .training import train
+
+    check_sweep_folder(Path(out), force)
 
     cfg = check_config(cfg)
     data, model_cfg, tr, success = (cfg.get(k, {}) for k in ("data", "model", "train", "success"))
@@ -106,7 +124,7 @@ def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=pri
                     record_every=tr.get("record_every"), test_size=data.get("test_size", 0.2),
                     standardize=data.get("standardize", False), seed=int(tr.get("seed", 0)),
                     loss=model_cfg.get("loss"), optimizer_options=tr.get("options"), progress=progress,
-                    out=out / label)
+                    out=out / label, force=force)
         final = run.member_metrics[metric]
         reached = first_reach(run.history, metric, reach)
         for point, part in run.grid_points():
@@ -118,10 +136,12 @@ def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=pri
                          float(np.mean(final[part] >= threshold)), f"median_final_{metric}": float(np.median(final[part])),
                          f"median_steps_to_{reach:g}": med if math.isfinite(med) else "never"})
             echo("  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in rows[-1].items()))
-    with open(out / "summary.csv", "w", newline="") as fh:
+    part = out / ".summary.csv.partial"
+    with open(part, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+    part.replace(out / "summary.csv")  # whole or absent
     return rows
 
 

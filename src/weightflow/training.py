@@ -22,13 +22,14 @@ import numpy as np
 
 from .model import MLP
 from .program import TrainData, compiled_chunk, unpack_blocks
-from .record import FrameWriter
+from .record import FrameWriter, Staging, signals_deferred, terminate_as_interrupt
 from .resolve import Resolved, resolve
 from .run import Run
 from .schedule import ChunkPlan, plan_chunks
 from .state import initial_state, shard_members
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+EXPLODED = 1e4  # a train loss this many times its start (and not below 1) counts as diverged, NaN or not
 
 
 def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | None = None,
@@ -38,7 +39,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
           data_options: dict | None = None, progress: bool | None = None,
           optimizer_options: dict | None = None, population: int | None = None,
           split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
-          out: str | os.PathLike | None = None) -> Run:
+          out: str | os.PathLike | None = None, force: bool = False) -> Run:
     """Train ``model`` on ``data`` and record its weights as it goes.
 
     data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
@@ -60,27 +61,38 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     ``init_scale`` repeats the population for every combination (the same seeds), first axis
     slowest: member ``g * population + m`` has grid point ``g`` and seed ``seed + m`` (see
     :mod:`weightflow.grid`). init_scale: a factor on every initial weight matrix (biases keep theirs).
-    out: write the run directory there, streaming frames to disk chunk by chunk.
-    Returns a :class:`Run`; its status is ``completed``, ``diverged`` (NaN/inf loss: training stops,
-    frames up to there are kept) or ``interrupted`` (Ctrl-C between chunks). In a population a
-    member that diverges does not stop the others; ``run.member_status`` says which did.
+    out: write the run directory there, streaming frames to disk chunk by chunk into a staging folder
+    beside it that is renamed into place at the end (so ``out`` is whole or absent); an earlier run
+    there is replaced only with ``force``.
+    Returns a :class:`Run`; its status is ``completed``, ``diverged`` or ``interrupted`` (Ctrl-C or
+    SIGTERM, between chunks). Diverged: the train loss became NaN/inf or grew past
+    ``EXPLODED`` times its start; training stops, the frames before it are kept, the final parameters
+    are the last kept frame's, and ``metrics["diverged_at_step"]`` names the frame's step. In a
+    population a member that diverges does not stop the others; ``run.member_status`` says which did,
+    ``metrics["diverged_members"]`` how many, and the status is ``diverged`` when all of them did.
     """
     res = resolve(model, data, optimizer, lr, steps=steps, epochs=epochs, batch_size=batch_size,
                   record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, init=init,
                   loss=loss, standardize=standardize, data_options=data_options,
                   optimizer_options=optimizer_options, population=population, split_seed=split_seed,
                   init_scale=init_scale)
-    directory = None if out is None else Run.prepare_directory(out)
-    plan = plan_chunks(res.config.schedule, res.config.members, _width(res))
-    state, params0, devices = _start(res, init)
-    writer = FrameWriter(directory, res.config.model.param_names, res.config.model.param_shapes, res.config.members,
-                         plan.frames,
-                         population is not None)
-    outcome = _drive(res, plan, state, writer, progress)
-    run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
-    if directory is not None:
-        run.save(directory)
-    return run
+    staging = None if out is None else Staging(out, force)
+    try:
+        plan = plan_chunks(res.config.schedule, res.config.members, _width(res))
+        state, params0, devices = _start(res, init)
+        writer = FrameWriter(staging and staging.path, res.config.model.param_names,
+                             res.config.model.param_shapes, res.config.members, plan.frames, population is not None)
+        with terminate_as_interrupt():
+            outcome = _drive(res, plan, state, writer, progress)
+        with signals_deferred():  # a second Ctrl-C now must not lose the run
+            run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
+            if staging is not None:
+                run.write_into(staging.path)
+                staging.commit()
+        return run
+    finally:
+        if staging is not None:
+            staging.abort()  # a no-op after the commit
 
 
 def _width(res: Resolved) -> int:
@@ -112,6 +124,7 @@ class Outcome(NamedTuple):
     kept: int
     status: str
     seconds: float
+    diverged_at: int | None = None  # the step whose loss diverged (single runs)
 
 
 def _train_data(res: Resolved) -> TrainData:
@@ -130,11 +143,11 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress)
     n_head = len(METRICS) + len(res.opt.stat_names)
     hist = np.full((cfg.members, plan.frames, n_head), np.nan, np.float32)
     end = np.full((cfg.members, n_head), np.nan)
-    status, kept, bar, t0 = "completed", 0, _progress(progress, cfg.schedule.steps), time.perf_counter()
+    status, kept, at, bar, t0 = "completed", 0, None, _progress(progress, cfg.schedule.steps), time.perf_counter()
     try:
         for c in range(plan.n_chunks):
             lo, real, n_inner, do_eval = plan.chunk(c)
-            state, flat, at_end = chunk(state, (jnp.asarray(n_inner), jnp.asarray(do_eval)), tdata)
+            new_state, flat, at_end = chunk(state, (jnp.asarray(n_inner), jnp.asarray(do_eval)), tdata)
             flat = np.asarray(flat)[..., :real, :]
             at_end = np.stack([np.asarray(a, np.float64) for a in at_end], axis=-1)
             if single:  # the one place a single run's missing member axis is added
@@ -142,13 +155,16 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress)
             block_hist, blocks = unpack_blocks(flat, cfg.model.param_shapes, n_head)
             hist[:, lo:lo + real] = block_hist
             writer.write(lo, blocks)
-            bad = ~np.isfinite(block_hist[0, :, 0])
-            if single and bad.any():  # keep the frames up to the first non-finite loss, and stop
-                kept, status = lo + int(np.argmax(bad)) + 1, "diverged"
+            bad = _diverged(block_hist[0, :, 0], hist[0, 0, 0])
+            if single and bad.any():  # keep the frames before the first diverged one (at least frame 0), and stop
+                first = lo + int(np.argmax(bad))
+                kept, status, at = max(first, 1), "diverged", first * cfg.schedule.record_every
                 break
-            kept, end = lo + real, at_end
-            if single and not np.isfinite(end[0, 0]):
-                status = "diverged"
+            # one statement, no call: a Ctrl-C lands before or after it, so the state, the frames kept and
+            # the end metrics always belong to the same chunk
+            state, kept, end = new_state, lo + real, at_end
+            if single and _diverged(end[0, :1], hist[0, 0, 0]).any():
+                status, at = "diverged", plan.steps_done(kept)  # after the last frame: its frames are kept
                 break
             _advance(bar, plan.steps_done(kept), end, single)
     except KeyboardInterrupt:
@@ -156,7 +172,13 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress)
     finally:
         if bar is not None:
             bar.stop()
-    return Outcome(state, hist, end, kept, status, time.perf_counter() - t0)
+    return Outcome(state, hist, end, kept, status, time.perf_counter() - t0, at)
+
+
+def _diverged(loss: np.ndarray, start: float) -> np.ndarray:
+    """Which losses count as diverged: NaN/inf, or past EXPLODED times the run's first loss (and past 1)."""
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(loss) | (loss > EXPLODED * max(float(start), 1e-4)) & (loss > 1.0)
 
 
 def _progress(enabled: bool | None, total: int):
@@ -199,11 +221,21 @@ def _finish(res: Resolved, plan: ChunkPlan, out: Outcome, writer: FrameWriter, p
         history = {c: (v if c == "step" else v[0].astype(np.float64)) for c, v in history.items()}
         metrics = {c: float(v[0]) for c, v in member_metrics.items()}
         member_metrics, member_status, params0 = None, None, [p[0] for p in params0]
+        status = out.status
+        if out.diverged_at is not None:
+            metrics["diverged_at_step"] = out.diverged_at
     else:
         metrics = {c: float(np.nanmedian(v)) if np.isfinite(v).any() else math.nan for c, v in member_metrics.items()}
-        member_status = ["diverged" if not np.all(np.isfinite(out.hist[m, :kept, 0])) or not np.isfinite(end[m, 0])
-                         else out.status for m in range(cfg.members)]
+        member_status = ["diverged" if _member_diverged(out.hist[m, :kept, 0], end[m, 0]) else out.status
+                         for m in range(cfg.members)]
+        metrics["diverged_members"] = member_status.count("diverged")
+        status = "diverged" if metrics["diverged_members"] == cfg.members else out.status
     metrics.update(steps=done, seconds=round(out.seconds, 3))
     return Run(model=cfg.model, params=final, frames=frames, steps=steps, history=history, metrics=metrics,
-               status=out.status, config=cfg, initial_params=params0, split=res.split,
+               status=status, config=cfg, initial_params=params0, split=res.split,
                member_metrics=member_metrics, member_status=member_status)
+
+
+def _member_diverged(losses: np.ndarray, end: float) -> bool:
+    start = losses[0] if len(losses) else end
+    return bool(_diverged(losses, start).any() or _diverged(np.asarray([end]), start).any())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from .train_cmd import print_summary
+from .train_cmd import exit_code, print_summary
 
 
 @click.command("demo")
@@ -25,7 +25,7 @@ def command(out, seed, quiet):
     data = load("linear-embedded", seed=seed)
     click.echo(f"data: {data.description}")
     run = train(MLP([data.n_features, 1]), data, optimizer="adam", lr=1e-4, steps=30000, record_every=40,
-                test_size=0.2, seed=seed, progress=False if quiet else None, out=out)
+                test_size=0.2, seed=seed, progress=False if quiet else None, out=out, force=True)
     print_summary(run, out)
     w = np.asarray(run.params[0])[:, 0]
     w0 = np.asarray(run.initial_params[0])[:, 0]
@@ -33,4 +33,4 @@ def command(out, seed, quiet):
     click.echo(f"weights: W[0] (x1) {w0[0]:+.3f} -> {w[0]:+.3f}; W[1] (x2) {w0[1]:+.3f} -> {w[1]:+.3f}; "
                f"13 noise weights mean |w| {np.abs(w0[2:]).mean():.3f} -> {rest[1:].mean():.3f}; "
                f"bias {run.params[1][0]:+.3f}")
-    return 0 if run.status == "completed" else 1
+    return exit_code(run)

@@ -19,8 +19,10 @@ from .options import parse_lr, parse_numbers
 @click.option("--population", default=None, type=int, help="Members (seeds) per grid point.")
 @click.option("--test-size", default=None, type=float)
 @click.option("--out", required=True, metavar="DIR", help="Folder for the runs and summary.csv.")
+@click.option("--force", is_flag=True, help="Replace the earlier sweep in --out.")
 @click.option("--quiet", "-q", is_flag=True)
-def command(config, data, hidden, activation, lr, optimizer, steps, init_scale, population, test_size, out, quiet):
+def command(config, data, hidden, activation, lr, optimizer, steps, init_scale, population, test_size, out, force,
+            quiet):
     """Train a grid of populations and summarise success rates and speed of learning.
 
     CONFIG is a TOML file (see experiments/); flags override or replace it.
@@ -48,5 +50,5 @@ def command(config, data, hidden, activation, lr, optimizer, steps, init_scale, 
     for key, value in (("optimizer", optimizer), ("steps", steps), ("population", population)):
         if value is not None:
             cfg["train"][key] = value
-    run_sweep(cfg, out, progress=False if quiet else None, echo=click.echo)
+    run_sweep(cfg, out, progress=False if quiet else None, echo=click.echo, force=force)
     click.echo(f"written to {out} (summary.csv and one population run per program)")

@@ -1,4 +1,7 @@
-"""``weightflow train``: train one model and write its run directory."""
+"""``weightflow train``: train one model and write its run directory.
+
+Exit codes: 0 completed, 1 diverged, 2 bad input (one line on stderr), 130 interrupted (Ctrl-C or
+SIGTERM; the run directory is still written, with status ``interrupted``)."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from .rule_options import rule_option_values, rule_options
 @click.option("--batch-size", default=None, type=int, help="Minibatch size [default: full batch].")
 @click.option("--record-every", default=None, type=int, help="Steps between recorded frames [default: ~500 frames].")
 @click.option("--eval-every", default=None, type=int, help="Steps between test evaluations [default: record-every].")
-@click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME].")
+@click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME, made unique].")
+@click.option("--force", is_flag=True, help="Replace the earlier run in --out.")
 @click.option("--population", default=None, type=int,
               help="Train P members at once (seeds SEED..SEED+P-1) in one compiled program.")
 @click.option("--init-scale", default="1", show_default=True,
@@ -32,7 +36,7 @@ from .rule_options import rule_option_values, rule_options
 @rule_options
 def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
             standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
-            eval_every, out, population, init_scale, quiet, **rule_flags):
+            eval_every, out, force, population, init_scale, quiet, **rule_flags):
     """Train a model and record every weight as it goes."""
     from ..training import train
 
@@ -46,13 +50,21 @@ def command(data, data_options, label, hidden, activation, output, loss, init, b
     if nesterov:
         opt_options["nesterov"] = True
     opt_options.update(rule_option_values(optimizer, rule_flags))
-    out = out or f"runs/{dataset.name.replace(':', '-').replace('/', '_')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if out is None:  # a new folder, reserved now: two runs started in the same second never share one
+        from ..record import reserve_new
+
+        out = reserve_new(f"runs/{dataset.name.replace(':', '-').replace('/', '_')}-{time.strftime('%Y%m%d-%H%M%S')}")
     run = train(model, dataset, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs, batch_size=batch_size,
                 record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, loss=loss,
                 standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options,
-                population=population, init_scale=init_scale, out=out)
+                population=population, init_scale=init_scale, out=out, force=force)
     print_summary(run, out)
-    return 0 if run.status == "completed" else 1
+    return exit_code(run)
+
+
+def exit_code(run) -> int:
+    """0 completed, 1 diverged, 130 interrupted (as a shell reports Ctrl-C)."""
+    return {"completed": 0, "interrupted": 130}.get(run.status, 1)
 
 
 def print_summary(run, path) -> None:
@@ -79,6 +91,14 @@ def print_summary(run, path) -> None:
                    f"medians below; {np.mean(acc >= 1.0):.0%} reach train accuracy 1.0, {diverged} diverged")
     click.echo(f"train loss {fmt(m['train_loss'])}  accuracy {fmt(m['train_accuracy'])}")
     click.echo(f"test  loss {fmt(m['test_loss'])}  accuracy {fmt(m['test_accuracy'])}")
-    if run.status == "diverged":
-        click.echo("the loss became NaN/inf: try a smaller --lr; the frames up to there are kept", err=True)
+    if run.status == "diverged" and run.population is None:
+        from ..training import EXPLODED
+
+        at = m.get("diverged_at_step")
+        click.echo(f"the loss diverged (NaN/inf, or {EXPLODED:g} x its start) at step {at}: try a smaller --lr; "
+                   "the frames before it are kept and the final weights are the last finite ones", err=True)
+    elif run.status == "diverged":
+        click.echo("every member diverged: try a smaller --lr", err=True)
+    if run.status == "interrupted":
+        click.echo(f"interrupted after {m['steps']} steps: the run so far is kept", err=True)
     click.echo(f"written to {path}")
