@@ -346,8 +346,10 @@ def test_csv_label_by_name_and_index(tmp_path):
         ds = load(name, label=label)
         assert ds.feature_names == ("a", "b") and ds.y.tolist() == [1, 0, 1]
         np.testing.assert_array_equal(ds.X, [[0.5, 1.5], [2.5, 3.5], [4, 5]])
-    ds = load(name, label=-1)  # negative index counts from the end
-    assert ds.feature_names == ("kind", "a") and ds.class_names == ("1.5", "3.5", "5")
+    ds = load(name, label=-3)  # negative index counts from the end
+    assert ds.feature_names == ("a", "b") and ds.class_names == ("0", "1")
+    with one_line_error(r"label column 'b': expected class labels \(whole numbers or text\), got numbers"):
+        load(name, label=-1)  # 1.5, 3.5, 5: a measurement, refused (tests/test_csv_labels.py)
 
 
 def test_csv_string_labels_headerless_and_tabs(tmp_path):
