@@ -245,3 +245,16 @@ def test_generated_tables_load_exactly_or_name_the_damaged_line(tmp_path, table)
     assert [ds.class_names[k] for k in ds.y] == want
     if o["header"]:
         assert ds.feature_names == tuple(f"f{j}" for j in range(len(features[0])))
+
+
+def test_ps5_csv_is_the_scripts_output(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "ps5.csv"
+    subprocess.run([sys.executable, "scripts/make_ps5_csv.py", str(out)], check=True, capture_output=True)
+    assert out.read_text() == open("experiments/data/ps5.csv").read()  # fixed seed: the shipped file
+    ds = load("csv:experiments/data/ps5.csv", label="class")
+    assert ds.feature_names == ("x1", "x2") and ds.class_names == ("0", "1") and ds.n_samples == 200
+    x1, x2 = ds.X[:, 0].astype(np.float64), ds.X[:, 1].astype(np.float64)
+    np.testing.assert_array_equal(ds.y, (x2 > 4 * (x1 - 5) ** 2 - 20).astype(int))  # the parabola it documents
