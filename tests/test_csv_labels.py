@@ -258,3 +258,9 @@ def test_ps5_csv_is_the_scripts_output(tmp_path):
     assert ds.feature_names == ("x1", "x2") and ds.class_names == ("0", "1") and ds.n_samples == 200
     x1, x2 = ds.X[:, 0].astype(np.float64), ds.X[:, 1].astype(np.float64)
     np.testing.assert_array_equal(ds.y, (x2 > 4 * (x1 - 5) ** 2 - 20).astype(int))  # the parabola it documents
+
+
+def test_a_quoted_newline_in_a_label_stays_out_of_the_message(tmp_path):
+    rows = "\n".join(f'{i},"line\nbreak {i}"' for i in range(60))
+    message = refused(write(tmp_path, "a,b\n" + rows + "\n"), r"got 60 distinct values in 60 rows")
+    assert "\n" not in message

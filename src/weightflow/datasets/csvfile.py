@@ -229,7 +229,8 @@ def _classes(labels: list[str], lines: list[int], column: str, where: str) -> tu
         raise fail(
             at,
             f"a class label (at most {MAX_CLASSES} distinct values, and on average at least 2 rows per class)",
-            f"{k} distinct values in {n} rows, e.g. {', '.join(names[:3])}: an id or a measurement, not a class",
+            f"{k} distinct values in {n} rows, e.g. {', '.join(map(repr, names[:3]))}: an id or a measurement, "
+            "not a class",
             f"name the class column with {LABEL_FLAG} NAME",
         )
     return y.reshape(-1).astype(np.int64), names

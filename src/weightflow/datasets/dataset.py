@@ -260,7 +260,6 @@ def generated(
     class_names: tuple[str, ...],
     description: str,
     options: dict,
-    test_index: np.ndarray | None = None,
 ) -> Dataset:
     """Wrap a generator's output, first checking that every class got at least one sample.
 
@@ -285,5 +284,4 @@ def generated(
         description=description,
         name=name,
         options=dict(options),
-        test_index=test_index,
     )
