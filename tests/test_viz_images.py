@@ -142,3 +142,13 @@ def test_mnist_shaped_inputs_give_28x28_templates(tmp_path, monkeypatch):
     units.save(tmp_path / "t.gif")
     units.plot().savefig(tmp_path / "t.png")
     pyplot().close(units.figure_)
+
+
+def test_population_runs_are_refused_with_the_member_hint(digits_run):
+    from types import SimpleNamespace
+
+    pop = SimpleNamespace(population=2, model=digits_run.model, split=digits_run.split, config=digits_run.config)
+    assert not images.inputs_apply(pop) and not images.unit_weights_apply(pop) and not confusion.applies(pop)
+    for make in (ConfusionMatrix.from_run, InputImages.from_run, UnitWeightImages.from_run):
+        with pytest.raises(WeightflowError, match=r"expected a single run, got a population of 2 members.*member"):
+            make(pop)

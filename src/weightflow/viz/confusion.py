@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import WeightflowError
 from ._common import Display, frame_index, frame_params, new_axes, nice_step, run_title, subset_data
 from ._runinfo import class_labels, n_classes
 
@@ -40,6 +41,9 @@ class ConfusionMatrix(Display):
     @classmethod
     def from_run(cls, run, frame=-1, split="test"):
         """split: ``train``, ``test`` or ``all``; frame: the weights used (default the last frame)."""
+        if run.population is not None:
+            raise WeightflowError(f"confusion matrix: expected a single run, got a population of {run.population} "
+                                  "members; draw one member: from_run(run.member(0))")
         X, y = subset_data(run, split, "confusion matrix")
         f = frame_index(run, frame)
         predicted = run.model.predict(frame_params(run, f), X)

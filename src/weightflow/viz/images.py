@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import bad_input
+from ..errors import WeightflowError, bad_input
 from ._common import (WEIGHT_CMAP, Display, frame_index, frame_params, history_at, nice_step, pyplot,
                       require_split, run_title)
 from ._runinfo import class_labels, image_shape
@@ -41,11 +41,14 @@ def _grid(n: int, max_cols: int) -> tuple[int, int]:
 
 
 def _require_images(run, picture: str) -> tuple[int, int]:
+    if run.population is not None:
+        raise WeightflowError(f"{picture}: expected a single run, got a population of {run.population} "
+                              "members; draw one member: from_run(run.member(0))")
     shape = image_shape(run)
     if shape is None:
-        raise bad_input(picture, "a run whose inputs are image pixels (features px_R_C or px0..pxN, e.g. "
-                        "mnist or digits)", f"{run.model.sizes[0]} inputs named otherwise",
-                        "draw the data with DataScatter instead")
+        raise WeightflowError(f"{picture}: expected a run whose inputs are image pixels (features px_R_C or "
+                              f"px0..pxN, e.g. mnist or digits), got {run.model.sizes[0]} inputs named otherwise; "
+                              "draw the data with DataScatter instead")
     return shape
 
 
