@@ -6,6 +6,13 @@ nothing for a linear output), so ``to_torch(run)(X)`` equals ``run.predict_proba
 ``logits=True`` the output activation is left off (what ``BCEWithLogitsLoss`` / ``CrossEntropyLoss``
 expect). torch is imported only inside these functions; without it they raise a WeightflowError.
 No jax here.
+
+A run trained with ``standardize=True`` (``--standardize``) exports a model for **raw** inputs: the
+torch model starts with a ``Standardize`` module ((x - mean) / std, the training part's statistics,
+kept as buffers in its state_dict) and the npz has the standardisation folded into the first layer:
+``W1' = W1 / std[:, None]``, ``b1' = b1 - (mean / std) @ W1``, so ``X @ W1' + b1'`` on raw X equals
+``standardize(X) @ W1 + b1``. ``raw_inputs=False`` (``--standardized-inputs``) exports the weights as
+trained, for inputs you standardise yourself (``run.split.standardize_X``).
 """
 
 from __future__ import annotations
@@ -30,14 +37,20 @@ def _import_torch():
     return torch
 
 
+def _loaded(run):
+    """A run directory's Run; anything else as it is."""
+    if isinstance(run, (str, os.PathLike)):
+        from .run import load_run
+
+        return load_run(run)
+    return run
+
+
 def _model_and_params(run, params):
     from .model import MLP
     from .run import Run
 
-    if isinstance(run, (str, os.PathLike)):
-        from .run import load_run
-
-        run = load_run(run)
+    run = _loaded(run)
     if isinstance(run, Run):
         return run.model, list(run.params if params is None else params)
     if isinstance(run, MLP):
@@ -47,19 +60,57 @@ def _model_and_params(run, params):
     raise bad_input("run", "a Run, a run directory or an MLP", type(run).__name__, "e.g. to_torch(run)")
 
 
-def to_torch(run, params: Sequence | None = None, *, logits: bool = False, dtype=None):
+def _config(run) -> dict:
+    return run.config if isinstance(run.config, dict) else run.config.to_dict()
+
+
+def standardization(run) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(mean, std)`` (d,) float32 of a Run trained with standardize=True, else None (also for a bare MLP)."""
+    from .run import Run
+
+    if not isinstance(run, Run) or not _config(run).get("standardize"):
+        return None
+    if run.split is None:
+        raise WeightflowError("export: expected the standardisation of a run trained with --standardize "
+                              "(data.npz), got a run stored without its data; export with --standardized-inputs")
+    return np.asarray(run.split.mean, np.float32), np.asarray(run.split.std, np.float32)
+
+
+def fold_standardization(model, params: Sequence, mean, std) -> list[np.ndarray]:
+    """Parameters for raw inputs: ``(x - mean) / std`` folded into the first layer (W1 / std, b1 - (mean/std) @ W1)."""
+    params = [np.asarray(p) for p in params]
+    mean, std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
+    W1 = params[0].astype(np.float64)
+    shift = (mean / std) @ W1
+    if not model.bias and np.any(shift != 0):
+        raise WeightflowError("export --format npz: expected a first layer with biases to fold the standardisation "
+                              "into, got a model without biases; use --format torch, or --standardized-inputs")
+    out = [(W1 / std[:, None]).astype(np.float32), *params[1:]]
+    if model.bias:
+        out[1] = (params[1].astype(np.float64) - shift).astype(np.float32)
+    return out
+
+
+def to_torch(run, params: Sequence | None = None, *, logits: bool = False, dtype=None, raw_inputs: bool = True):
     """An ``nn.Sequential`` with the trained weights of ``run`` (a Run, a run directory, or an MLP
     with ``params``). ``logits=True`` leaves the output activation off; ``dtype`` defaults to
-    ``torch.float32``."""
+    ``torch.float32``. A run trained with standardize=True gets a first ``Standardize`` module
+    (for raw inputs) unless ``raw_inputs=False``."""
     torch = _import_torch()
     from .activations import LEAKY_SLOPE
 
+    run = _loaded(run)
+    stats = standardization(run) if raw_inputs else None
     model, params = _model_and_params(run, params)
     params = model.check_params(params, "params")
     dtype = dtype or torch.float32
     hidden = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
               "leaky-relu": lambda: torch.nn.LeakyReLU(LEAKY_SLOPE), "linear": None}
     modules = []
+    if stats is not None:
+        from ._torch_modules import Standardize
+
+        modules.append(Standardize(*stats, dtype=dtype))
     layers = model.layers(params)
     for i, (W, b) in enumerate(layers):
         lin = torch.nn.Linear(W.shape[0], W.shape[1], bias=b is not None, dtype=dtype)
@@ -78,9 +129,14 @@ def to_torch(run, params: Sequence | None = None, *, logits: bool = False, dtype
     return torch.nn.Sequential(*modules)
 
 
-def save_npz(run, path: str | os.PathLike, params: Sequence | None = None) -> Path:
-    """Write the parameters to ``path`` as ``W1, b1, W2, ...`` (Keras order, W as (in, out))."""
+def save_npz(run, path: str | os.PathLike, params: Sequence | None = None, *, raw_inputs: bool = True) -> Path:
+    """Write the parameters to ``path`` as ``W1, b1, W2, ...`` (Keras order, W as (in, out)); for a run
+    trained with standardize=True the standardisation is folded into W1, b1 unless ``raw_inputs=False``."""
+    run = _loaded(run)
+    stats = standardization(run) if raw_inputs else None
     model, params = _model_and_params(run, params)
+    if stats is not None:
+        params = fold_standardization(model, params, *stats)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **dict(zip(model.param_names, (np.asarray(p) for p in params))))
@@ -107,10 +163,10 @@ def read_npz(path: str | os.PathLike, model) -> list[np.ndarray]:
     return model.check_params(params, f"--params {path}")
 
 
-def save_torch(run, path: str | os.PathLike, *, logits: bool = False) -> Path:
+def save_torch(run, path: str | os.PathLike, *, logits: bool = False, raw_inputs: bool = True) -> Path:
     """``torch.save(to_torch(run).state_dict(), path)``."""
     torch = _import_torch()
-    seq = to_torch(run, logits=logits)
+    seq = to_torch(run, logits=logits, raw_inputs=raw_inputs)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(seq.state_dict(), path)
@@ -118,7 +174,7 @@ def save_torch(run, path: str | os.PathLike, *, logits: bool = False) -> Path:
 
 
 def export(run_dir: str | os.PathLike, fmt: str = "torch", out: str | os.PathLike | None = None, *,
-           logits: bool = False) -> Path:
+           logits: bool = False, raw_inputs: bool = True) -> Path:
     """Write a run's final weights: ``RUN_DIR/export/model.pt`` (torch) or ``model.npz`` (npz) unless ``out``."""
     from .run import load_run
 
@@ -131,7 +187,7 @@ def export(run_dir: str | os.PathLike, fmt: str = "torch", out: str | os.PathLik
     if out.is_dir():
         raise bad_input("--out", "a file path", f"the directory {out}", "name a file, e.g. --out model.pt")
     if fmt == "torch":
-        return save_torch(run, out, logits=logits)
+        return save_torch(run, out, logits=logits, raw_inputs=raw_inputs)
     if logits:
         raise WeightflowError("--logits: expected --format torch, got --format npz; an .npz holds weights only")
-    return save_npz(run, out)
+    return save_npz(run, out, raw_inputs=raw_inputs)

@@ -32,6 +32,9 @@ class Dataset:
         description: one line saying what this is (default "<name>: n samples, d features, K classes").
         name: where it came from, e.g. "linear-embedded" or "csv:data.csv" (default "arrays").
         options: the options used to make it (default empty).
+        test_index: None, or int64 (n_test,) increasing row indices of the test set the data came
+            with (MNIST's 10000 t10k images, MNIST-1D's 1000): ``split(ds, test_size=None)`` (or
+            ``"given"``) keeps that split instead of drawing a stratified one.
 
     ``Dataset(X, y)`` wraps arrays you already have: X is cast to float32 (a 1-D X must be reshaped
     first), y may hold class indices or any labels (strings, -1/1, floats), which are mapped to
@@ -47,6 +50,7 @@ class Dataset:
     description: str = ""
     name: str = "arrays"
     options: dict = field(default_factory=dict)
+    test_index: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         X = _as_features(self.X)
@@ -80,6 +84,7 @@ class Dataset:
             description=description,
             name=str(self.name),
             options=dict(self.options or {}),
+            test_index=_as_test_index(self.test_index, n),
         )
         for key, value in converted.items():
             object.__setattr__(self, key, value)  # the dataclass is frozen
@@ -148,6 +153,25 @@ def _as_features(X: object) -> np.ndarray:
             "finite numbers",
             f"{count} NaN/inf value{'s' * (count != 1)} (first {arr[row, col]} at X[{row}, {col}])",
             "remove or fill in those values first",
+        )
+    return arr
+
+
+def _as_test_index(index: object, n: int) -> np.ndarray | None:
+    """None, or the given test rows as increasing int64 indices: distinct, in 0..n-1, leaving some rows to train."""
+    if index is None:
+        return None
+    arr = np.asarray(index)
+    ok = arr.ndim == 1 and arr.size > 0 and arr.dtype.kind in "iu"
+    if ok:
+        arr = np.sort(arr.astype(np.int64))
+        ok = arr[0] >= 0 and arr[-1] < n and bool(np.all(np.diff(arr) > 0)) and arr.size < n
+    if not ok:
+        raise fail(
+            "Dataset test_index",
+            f"distinct row indices in 0..{n - 1}, at least one and fewer than all {n} rows",
+            f"an array of shape {np.shape(index)}",
+            "pass the row numbers of the given test set, or leave test_index out",
         )
     return arr
 

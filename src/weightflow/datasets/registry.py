@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from weightflow.datasets import notebooks, playground
+from weightflow.datasets.mnist import mnist
+from weightflow.datasets.mnist1d import mnist1d
 from weightflow.datasets.checks import fail
 from weightflow.datasets.csvfile import load_csv
 from weightflow.datasets.dataset import Dataset
@@ -97,6 +99,18 @@ _ENTRIES = [
         notebooks.digits,
         "1797 8x8 handwritten digits, 64 pixels in [0,1], 10 classes "
         "(scikit-learn, no download; a small MNIST)",
+    ),
+    Entry(
+        "mnist",
+        mnist,
+        "MNIST 28x28 digits, 784 pixels in [0,1], 10 classes, its own 60000/10000 split, read from the IDX "
+        "files (.gz or not) or mnist.npz in path or $WEIGHTFLOW_DATA (never downloaded; see docs/datasets.md)",
+    ),
+    Entry(
+        "mnist1d",
+        mnist1d,
+        "MNIST-1D (Greydanus 2020): 40-point 1-D signals, 10 classes, its own 4000/1000 split, generated "
+        "locally by the mnist1d package (default arguments, seed 42) and cached",
     ),
 ]
 REGISTRY: dict[str, Entry] = {e.name: e for e in _ENTRIES}

@@ -59,8 +59,32 @@ class Split:
         return ((arr - self.mean) / self.std).astype(np.float32)
 
 
+GIVEN = "given"  # test_size meaning: the test set the dataset came with (Dataset.test_index)
+DEFAULT_TEST_SIZE = 0.2
+
+
+def resolve_test_size(ds: Dataset, test_size: object) -> float | str:
+    """``test_size`` made definite for ``ds``: None becomes "given" when ``ds`` carries its own test
+    set (``ds.test_index``, e.g. MNIST's t10k files) and 0.2 otherwise; "given" needs such a set."""
+    if test_size is None:
+        return GIVEN if ds.test_index is not None else DEFAULT_TEST_SIZE
+    if isinstance(test_size, str) and test_size.strip().lower() == GIVEN:
+        if ds.test_index is None:
+            raise fail(
+                "test_size",
+                f"a dataset with its own test set for test_size {GIVEN!r} (e.g. mnist, mnist1d)",
+                f"{ds.name!r}, which has none",
+                "pass a fraction, e.g. --test-size 0.2",
+            )
+        return GIVEN
+    return _check_test_size(test_size)
+
+
 def _check_test_size(test_size: object) -> float:
-    fix = "pass e.g. --test-size 0.2 (a fraction in [0, 1); 0 trains on everything)"
+    fix = (
+        "pass e.g. --test-size 0.2 (a fraction in [0, 1); 0 trains on everything; "
+        f"{GIVEN!r} keeps a dataset's own test set)"
+    )
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
         raise bad_input("test_size", "a fraction in [0, 1)", test_size, fix)
     value = float(test_size)
@@ -105,26 +129,40 @@ def _stratified(ds: Dataset, test_size: float, seed: int) -> tuple[np.ndarray, n
     return train.astype(np.int64), test.astype(np.int64)
 
 
-def split(ds: Dataset, test_size: float = 0.2, seed: int = 0, standardize: bool = False) -> Split:
+def _rows(X: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``X[index]``, as a view without copying when the rows are one consecutive run (MNIST's 60000)."""
+    if index.size and index[-1] - index[0] == index.size - 1 and np.all(np.diff(index) == 1):
+        return X[int(index[0]) : int(index[-1]) + 1]
+    return X[index]
+
+
+def split(
+    ds: Dataset, test_size: float | str | None = DEFAULT_TEST_SIZE, seed: int = 0, standardize: bool = False
+) -> Split:
     """Split ``ds`` into training and test parts with the class proportions of the whole.
 
     ``test_size``: fraction of samples held out, in [0, 1); 0 puts every sample in training (in the
-    dataset's order) and leaves X_test of shape (0, d). ``seed``: StratifiedShuffleSplit's
+    dataset's order) and leaves X_test of shape (0, d); "given" keeps the test set the dataset came
+    with (``ds.test_index``; the other rows train, in order, not shuffled); None means "given" for
+    a dataset that has one (mnist, mnist1d) and 0.2 otherwise. ``seed``: StratifiedShuffleSplit's
     random_state. ``standardize``: fit mean/std on the training part only and apply them to both.
     """
     if not isinstance(ds, Dataset):
         raise bad_input(
             "split", "a weightflow Dataset", type(ds).__name__, "wrap arrays first: Dataset(X, y)"
         )
-    test_size = _check_test_size(test_size)
+    test_size = resolve_test_size(ds, test_size)
     seed = check_seed("split seed", seed)
     standardize = check_bool("split standardize", standardize)
-    if test_size == 0.0:
+    if test_size == GIVEN:
+        test = ds.test_index
+        train = np.setdiff1d(np.arange(ds.n_samples, dtype=np.int64), test, assume_unique=True)
+    elif test_size == 0.0:
         train = np.arange(ds.n_samples, dtype=np.int64)
         test = np.zeros(0, dtype=np.int64)
     else:
         train, test = _stratified(ds, test_size, seed)
-    X_train, X_test = ds.X[train], ds.X[test]
+    X_train, X_test = _rows(ds.X, train), _rows(ds.X, test)
     d = ds.n_features
     mean = np.zeros(d, dtype=np.float32)
     std = np.ones(d, dtype=np.float32)
