@@ -1,0 +1,112 @@
+"""``weightflow analyze``: the dynamics lab's analyses of stored runs, each a number and a picture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group("analyze")
+def command():
+    """Analyses of training dynamics: a picture and numbers (--json) per analysis.
+
+    \b
+    weightflow analyze implicit-bias runs/gd --compare runs/adam
+    weightflow analyze landscape runs/gd runs/adam
+    weightflow analyze mean-field --out teacher.png
+    """
+
+
+def load(run_dir, member=None):
+    """A stored run (member ``member`` of a population), with one-line errors for a bad path."""
+    from ..errors import bad_input
+    from ..run import load_run
+
+    if not Path(run_dir).is_dir():
+        raise bad_input("RUN_DIR", "a run directory (the --out of weightflow train)", run_dir,
+                        "check the path, e.g. weightflow analyze implicit-bias runs/demo")
+    run = load_run(run_dir)
+    if member is not None:
+        run = run.member(member)
+    return run
+
+
+def finish(display, numbers, out, default_out, as_json, text_lines):
+    """Save the picture (``out`` or ``default_out``) and print the numbers as JSON or text lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    path = Path(out) if out else Path(default_out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    display.savefig(path)
+    if as_json:
+        click.echo(json.dumps({**numbers, "picture": str(path)}, indent=2, allow_nan=False, default=_plain))
+    else:
+        for line in text_lines:
+            click.echo(line)
+        click.echo(f"wrote {path}")
+    return 0
+
+
+def _plain(value):
+    import math
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()] if value.ndim else _plain(value.item())
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+_member_option = click.option("--member", default=None, type=int, metavar="M",
+                              help="For a population run: analyse member M.")
+
+
+@command.command("implicit-bias")
+@click.argument("run_dir", metavar="RUN_DIR")
+@click.option("--compare", "compare", multiple=True, metavar="RUN_DIR2",
+              help="Another run drawn beside it (e.g. Adam beside GD); repeat for more.")
+@click.option("--relevant", default="0,1", show_default=True, metavar="I,J",
+              help="Input indices (0-based) that carry the label; the others count as irrelevant.")
+@click.option("--method", default="qp", show_default=True, type=click.Choice(["qp", "svm"]),
+              help="Max-margin solver: the exact QP (scipy) or a hard-margin linear SVM (scikit-learn).")
+@_member_option
+@_json_option
+@click.option("--out", default=None, metavar="PNG", help="Picture path (default RUN_DIR/figures/implicit-bias.png).")
+def implicit_bias(run_dir, compare, relevant, method, member, as_json, out):
+    """GD's direction against the max-margin separator (Soudry et al. 2018), on a linear classifier.
+
+    \b
+    Direction error to the L2 (and L-infinity) max-margin direction, normalised margin, and the
+    irrelevant inputs' weights (mean |w| and share of |w|), at every frame against log step.
+
+    \b
+    weightflow analyze implicit-bias runs/demo --relevant 0
+    weightflow analyze implicit-bias runs/gd --compare runs/adam --json
+    """
+    from ..analysis.implicit_bias import ImplicitBias
+
+    runs = [load(run_dir, member)] + [load(d, member) for d in compare]
+    display = ImplicitBias.from_run(runs[0], compare=runs[1:], relevant=relevant, method=method)
+    sums = display.summaries()
+    lines = []
+    for s in sums:
+        lines.append(f"{s['label']}: max margin {s['max_margin']:.4g}; irrelevant share of |w| at the L2 max "
+                     f"margin {s['max_margin_irrelevant_share']:.3f}, at the L-inf max margin "
+                     f"{s['linf_irrelevant_share']:.3f}")
+        lines.append("  step        dir error  L-inf err  margin     mean|w irr|  share")
+        for r in s["at"]:
+            lines.append(f"  {r['step']:<10,d}  {_f(r['direction_error'])}  {_f(r['linf_direction_error'])}  "
+                         f"{_f(r['margin'])}  {_f(r['irrelevant_mean_abs'])}    {_f(r['irrelevant_share'])}")
+    return finish(display, {"runs": sums}, out, Path(run_dir) / "figures" / "implicit-bias.png", as_json, lines)
+
+
+def _f(v) -> str:
+    return f"{v:<9.4g}" if v is not None else "nan      "
