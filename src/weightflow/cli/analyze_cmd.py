@@ -110,3 +110,40 @@ def implicit_bias(run_dir, compare, relevant, method, member, as_json, out):
 
 def _f(v) -> str:
     return f"{v:<9.4g}" if v is not None else "nan      "
+
+
+@command.command("mean-field")
+@click.option("--width", default=20, show_default=True, type=int, help="Student neurons m.")
+@click.option("--teachers", default=3, show_default=True, type=int, help="Teacher neurons m0.")
+@click.option("--inputs", default=15, show_default=True, type=int, help="Inputs n on the unit circle.")
+@click.option("--steps", default=10_000, show_default=True, type=int, help="Gradient-descent steps.")
+@click.option("--lr", default=0.5, show_default=True, type=float, help="Step (mean-field scaling: times m).")
+@click.option("--weight-decay", default=1e-3, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--sweep", default="2,4,8,16,32,64", show_default=True, metavar="M,M,...",
+              help="Widths of the width sweep (empty: no sweep).")
+@_json_option
+@click.option("--out", default="mean-field.png", show_default=True, metavar="PNG", help="Picture path.")
+def mean_field(width, teachers, inputs, steps, lr, weight_decay, seed, sweep, as_json, out):
+    """Teacher-student ReLU network (Chizat & Bach): the student's neurons, as particles, gather on
+    the teacher's directions; a width sweep of the long-time loss with its log-log slope.
+
+    \b
+    weightflow analyze mean-field --width 20 --steps 10000 --json
+    """
+    from ..analysis.mean_field import TeacherStudent, teacher_student, width_sweep
+    from ..viz._common import parse_int_list
+
+    result = teacher_student(width, teachers, inputs, steps, lr, weight_decay, seed=seed)
+    widths = parse_int_list(sweep, "--sweep", "--sweep 2,4,8,16") if sweep.strip() else None
+    sw = width_sweep(widths, m0=teachers, n=inputs, steps=steps, lr=lr, weight_decay=weight_decay) if widths else None
+    display = TeacherStudent.from_run(result, sw)
+    nums = display.numbers()
+    lines = [f"{nums['width']} students, {nums['teachers']} teachers, {nums['inputs']} inputs, {nums['steps']:,} steps: "
+             f"loss {nums['loss']:.4g} (fit {nums['fit']:.3g}); {nums['heavy_particles']} particles with mass, "
+             f"largest angle to a teacher {nums['max_heavy_angle']:.3f} rad; mass within 0.1 rad of a teacher "
+             f"{nums['mass_on_teachers']:.1%}"]
+    if sw is not None:
+        lines.append("width sweep: " + ", ".join(f"m={w}: {f:.3g}" for w, f in zip(sw["widths"], sw["fit"]))
+                     + f"; log-log slope {sw['slope']:.2f}")
+    return finish(display, nums, out, out, as_json, lines)
