@@ -147,3 +147,36 @@ def mean_field(width, teachers, inputs, steps, lr, weight_decay, seed, sweep, as
         lines.append("width sweep: " + ", ".join(f"m={w}: {f:.3g}" for w, f in zip(sw["widths"], sw["fit"]))
                      + f"; log-log slope {sw['slope']:.2f}")
     return finish(display, nums, out, out, as_json, lines)
+
+
+@command.command("landscape")
+@click.argument("run_dirs", nargs=-1, required=True, metavar="RUN_DIR [RUN_DIR...]")
+@click.option("--directions", default="pca", show_default=True, type=click.Choice(["pca", "random"]),
+              help="Plane: top two principal directions of the frames, or random filter-normalised ones.")
+@click.option("--resolution", default=41, show_default=True, type=int, help="Grid points per side.")
+@_member_option
+@_json_option
+@click.option("--out", default=None, metavar="PNG", help="Picture path (default RUN_DIR/figures/landscape.png).")
+def landscape(run_dirs, directions, resolution, member, as_json, out):
+    """The loss on the plane of the recorded path's top two principal directions, the path on it.
+
+    \b
+    Several runs of the same network (optimizers, seeds) share one plane, through the first run's
+    last frame; the loss is the first run's, on its training data.
+
+    \b
+    weightflow analyze landscape runs/gd runs/adam --json
+    """
+    from ..analysis.landscape import Landscape
+
+    runs = [load(d, member) for d in run_dirs]
+    display = Landscape.from_run(runs[0], runs[1:], directions=directions, resolution=resolution)
+    nums = display.numbers()
+    ev = nums["explained_variance"]
+    lines = [f"plane: {directions}" + (f" (PC1 {ev[0]:.1%}, PC2 {ev[1]:.1%} of the path's variance)"
+                                       if directions == "pca" else ""),
+             f"loss at the centre {nums['centre_loss']:.4g}, on the plane from {nums['min_loss']:.4g} "
+             f"to {nums['max_loss']:.4g}"]
+    lines += [f"  {r['label']}: start ({r['start'][0]:.3g}, {r['start'][1]:.3g}) -> end ({r['end'][0]:.3g}, "
+              f"{r['end'][1]:.3g})" for r in nums["runs"]]
+    return finish(display, nums, out, Path(run_dirs[0]) / "figures" / "landscape.png", as_json, lines)
