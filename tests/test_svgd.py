@@ -48,3 +48,28 @@ def test_bad_kernel_and_bandwidth():
         svgd_direction(x, lambda p: p, kernel="poly")
     with pytest.raises(WeightflowError, match="bandwidth"):
         svgd_direction(x, lambda p: p, bandwidth=-1)
+
+
+def test_svgd_over_mlp_particles_solves_xor():
+    import weightflow as wf
+    from weightflow.analysis.svgd import svgd_mlp
+    from weightflow.datasets import load
+
+    d = load("xor")
+    out = svgd_mlp(wf.MLP([2, 4, 1], activation="tanh"), d.X, d.y, particles=8, steps=500)
+    assert out["accuracy"].mean() >= 0.9
+    final = out["result"].particles
+    assert np.linalg.norm(final - final.mean(0), axis=1).min() > 0.1  # the kernel keeps them apart
+
+
+def test_cli_svgd_json(tmp_path, capsys):
+    import json
+
+    from weightflow.cli import main
+
+    png = tmp_path / "svgd.png"
+    assert main(["analyze", "svgd", "--kernel", "linear", "--particles", "8", "--steps", "2000", "--json",
+                 "--out", str(png)]) == 0
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert run["cov_error"] < 1e-3 and png.stat().st_size > 10_000
+    assert main(["analyze", "svgd", "--kernel", "poly"]) == 2
