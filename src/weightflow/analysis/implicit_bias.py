@@ -182,8 +182,10 @@ def _num(v) -> float | None:
 def decades(steps: np.ndarray) -> list[int]:
     """Powers of ten from 10 up to the last recorded step, plus the last step."""
     last = int(steps[-1])
-    out = [10 ** k for k in range(1, int(math.log10(max(last, 1))) + 1) if 10 ** k >= steps[1]] if len(steps) > 1 else []
-    return sorted(set(out + [last]))
+    if len(steps) < 2:
+        return [last]
+    powers = [10 ** k for k in range(1, int(math.log10(max(last, 1))) + 1)]
+    return sorted({p for p in powers if p >= steps[1]} | {last})
 
 
 def summary(trace: dict) -> dict:

@@ -13,8 +13,8 @@ Kernels:
   exactly the target's mean and covariance (Liu & Wang 2018, "SVGD as moment matching"); the
   covariance is the particles' own, with 1/n.
 
-This module uses jax (it runs dynamics, it reads no stored run). A population trained by the engine cannot run it yet: the update of each member
-needs every member's parameters at once (see docs/dynamics.md for the hook that would make it a rule).
+This module uses jax (it runs dynamics, it reads no stored run). A population trained by the engine
+cannot run it yet: the update of each member needs every member's parameters at once (see docs/dynamics.md for the hook that would make it a rule).
 """
 
 from __future__ import annotations

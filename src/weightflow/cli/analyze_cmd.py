@@ -139,8 +139,8 @@ def mean_field(width, teachers, inputs, steps, lr, weight_decay, seed, sweep, as
     sw = width_sweep(widths, m0=teachers, n=inputs, steps=steps, lr=lr, weight_decay=weight_decay) if widths else None
     display = TeacherStudent.from_run(result, sw)
     nums = display.numbers()
-    lines = [f"{nums['width']} students, {nums['teachers']} teachers, {nums['inputs']} inputs, {nums['steps']:,} steps: "
-             f"loss {nums['loss']:.4g} (fit {nums['fit']:.3g}); {nums['heavy_particles']} particles with mass, "
+    lines = [f"{nums['width']} students, {nums['teachers']} teachers, {nums['inputs']} inputs, "
+             f"{nums['steps']:,} steps: loss {nums['loss']:.4g} (fit {nums['fit']:.3g}); {nums['heavy_particles']} particles with mass, "
              f"largest angle to a teacher {nums['max_heavy_angle']:.3f} rad; mass within 0.1 rad of a teacher "
              f"{nums['mass_on_teachers']:.1%}"]
     if sw is not None:
@@ -208,5 +208,6 @@ def svgd(kernels, particles, steps, step_size, seed, as_json, out):
     display = SVGDParticles.from_run(*demos)
     nums = display.numbers()
     lines = [f"{r['kernel']}: {r['particles']} particles, {r['steps']:,} steps: mean error {r['mean_error']:.2g}, "
-             f"covariance error {r['cov_error']:.2g}, variance recovered {r['variance_share']:.1%}" for r in nums["runs"]]
+             f"covariance error {r['cov_error']:.2g}, variance recovered {r['variance_share']:.1%}"
+             for r in nums["runs"]]
     return finish(display, nums, out, out, as_json, lines)
