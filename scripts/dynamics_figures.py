@@ -16,7 +16,7 @@ import numpy as np
 import weightflow as wf
 from weightflow.cli import main
 from weightflow.datasets import load
-from weightflow.evolution import one_plus_one_es, openai_es
+from weightflow.optim.evolution import one_plus_one_es, openai_es
 
 IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
 

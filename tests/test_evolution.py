@@ -7,7 +7,8 @@ import pytest
 
 import weightflow as wf
 from weightflow.errors import WeightflowError
-from weightflow.evolution import BUILDERS, centred_ranks, es_gradient, one_plus_one_es, openai_es
+from weightflow.optim import BUILDERS, option_defaults
+from weightflow.optim.evolution import centred_ranks, es_gradient, one_plus_one_es, openai_es
 
 D = 15
 SHIFT = jnp.arange(D, dtype=jnp.float32) / D
@@ -90,7 +91,9 @@ def test_train_with_es_rules(opt):
 
 
 def test_builders_and_bad_options():
-    assert set(BUILDERS) == {"es", "one-plus-one-es"}
+    assert {"es", "one-plus-one-es"} <= set(BUILDERS)
+    assert option_defaults("es") == {"sigma": 0.1, "pairs": 16, "shaping": "ranks"}
+    assert option_defaults("one-plus-one-es") == {"sigma0": 0.1, "damping": None}
     assert BUILDERS["es"](0.1).in_state == ("lr", "sigma")
     with pytest.raises(WeightflowError, match="pairs"):
         openai_es(0.1, pairs=0)

@@ -72,8 +72,8 @@ def test_signals_at_random_moments_leave_a_whole_run_or_nothing(tmp_path, capsys
                 proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         outcome = _outcome(out)
-        if kind != "SIGKILL" and proc.returncode != 0:
-            assert proc.returncode == 130, (kind, proc.returncode, err)
+        if kind != "SIGKILL":  # 130 as a shell reports Ctrl-C; -sig when it came before Python set its handlers
+            assert proc.returncode in (0, 130, -sig), (kind, proc.returncode, err)
             assert "Traceback" not in err, err
         counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(f".run{trial}.") and kind != "SIGKILL"]

@@ -121,6 +121,7 @@ def test_mnist_shaped_inputs_give_28x28_templates(tmp_path, monkeypatch):
     """Logistic regression on a tiny MNIST written as IDX files: ten 28x28 templates (a Run built by hand)."""
     from test_mnist import digits_arrays, write_idx_folder
 
+    from weightflow.config import DataConfig, OptimizerConfig, RunConfig, Schedule
     from weightflow.datasets import split
     from weightflow.run import Run
 
@@ -128,8 +129,10 @@ def test_mnist_shaped_inputs_give_28x28_templates(tmp_path, monkeypatch):
     ds = load("mnist", path=str(write_idx_folder(tmp_path / "mnist", digits_arrays(), gz=True)))
     rng = np.random.default_rng(0)
     frames = [rng.normal(size=(3, 784, 10)).astype(np.float32), np.zeros((3, 10), np.float32)]
-    config = {"data": {"name": "mnist", "feature_names": list(ds.feature_names), "class_names": list(ds.class_names)}}
-    run = Run(model=wf.MLP([784, 10], output="softmax"), params=[f[-1] for f in frames], frames=frames,
+    model = wf.MLP([784, 10], output="softmax")
+    config = RunConfig(model=model, loss="ce", optimizer=OptimizerConfig("adam", 1e-3), schedule=Schedule(6, 2, 2, None, 1),
+                       data=DataConfig("mnist", feature_names=tuple(ds.feature_names), class_names=tuple(ds.class_names)))
+    run = Run(model=model, params=[f[-1] for f in frames], frames=frames,
               steps=np.array([0, 2, 4]), history={"step": np.array([0, 2, 4])}, metrics={}, status="completed",
               config=config, split=split(ds, test_size="given"))
     assert images.inputs_apply(run) and images.unit_weights_apply(run)

@@ -24,6 +24,10 @@ from .errors import WeightflowError
 from .model import MLP
 
 
+def _test_size(value) -> float | str:
+    return value if value == "given" else float(value)
+
+
 class Schedule(NamedTuple):
     """Static shape of a run, fixed before compiling."""
 
@@ -50,7 +54,7 @@ class DataConfig:
 
     name: str
     options: dict = field(default_factory=dict)
-    test_size: float = 0.2
+    test_size: float | str = 0.2  # a fraction, or "given": the dataset's own test set
     standardize: bool = False
     split_seed: int = 0
     description: str = ""
@@ -159,7 +163,7 @@ class RunConfig:
         schedule = Schedule(int(d["steps"]), int(d["record_every"]), int(d["eval_every"]),
                             None if d.get("batch_size") is None else int(d["batch_size"]),
                             int(d.get("steps_per_epoch") or 1))
-        dc = DataConfig(str(data["name"]), dict(data.get("options") or {}), float(d.get("test_size", 0.2)),
+        dc = DataConfig(str(data["name"]), dict(data.get("options") or {}), _test_size(d.get("test_size", 0.2)),
                         bool(d.get("standardize", False)), int(d.get("split_seed", d["seed"])),
                         str(data.get("description", "")), tuple(data.get("feature_names") or ()),
                         tuple(data.get("class_names") or ()), int(data.get("n_train", 0)), int(data.get("n_test", 0)))

@@ -10,6 +10,7 @@ import numpy as np
 from . import grid, losses
 from .config import DataConfig, OptimizerConfig, RunConfig
 from .datasets import Dataset, Split, load, split
+from .datasets.splits import resolve_test_size
 from .errors import bad_input
 from .model import MLP
 from .optim import Optimizer, check_lr, make_optimizer
@@ -149,6 +150,8 @@ def resolve(model: MLP, data, optimizer, lr, *, steps, epochs, batch_size, recor
     per = 1 if population is None else positive_int(population, "population", "--population 64")
     sp, dataset = as_split(data, test_size, split_seed, standardize, data_options)
     loss = check_model_fits(model, sp, loss)
+    if dataset is not None:
+        test_size = resolve_test_size(dataset, test_size)  # recorded as used: "given" or the fraction
     sched = make_schedule(len(sp.y_train), steps, epochs, batch_size, record_every, eval_every)
     opt, lr, options, axes = grid_axes(optimizer, lr, dict(optimizer_options or {}), init_scale, population)
     members = _members(seed, per, axes, init_scale)

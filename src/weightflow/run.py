@@ -26,6 +26,7 @@ from .config import RunConfig
 from .datasets import Split
 from .errors import WeightflowError
 from .model import MLP
+from .signals import signals_deferred
 
 HISTORY_COLUMNS = record.HISTORY_COLUMNS
 
@@ -123,7 +124,7 @@ class Run:
         only with ``force``."""
         staging = record.Staging(directory, force)
         try:
-            with record.signals_deferred():
+            with signals_deferred():
                 self.write_into(staging.path)
                 return staging.commit()
         finally:

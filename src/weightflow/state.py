@@ -53,7 +53,7 @@ def _init_members(model, rule, options, perm_len, seeds, given, scale, lr, membe
     opt = make_optimizer(rule, 1.0, **options) if isinstance(rule, str) else make_optimizer(rule)
     opt_state = jax.vmap(lambda p, k: make_optimizer(rule, 1.0, key=k, **options).tx.init(p))(params0, k_opt)
     values = dict(member_values)
-    if opt.lr_in_state and "lr" not in values:
+    if isinstance(rule, str) and opt.lr_in_state and "lr" not in values:  # a given Optimizer keeps its own
         values["lr"] = jnp.broadcast_to(lr, (len(seeds),))
     if values:
         opt_state = set_hyperparams(opt_state, values)

@@ -22,7 +22,8 @@ import numpy as np
 
 from .model import MLP
 from .program import TrainData, compiled_chunk, unpack_blocks
-from .record import FrameWriter, Staging, signals_deferred, terminate_as_interrupt
+from .record import FrameWriter, Staging
+from .signals import signals_deferred, terminate_as_interrupt
 from .resolve import Resolved, resolve
 from .run import Run
 from .schedule import ChunkPlan, plan_chunks
@@ -34,7 +35,7 @@ EXPLODED = 1e4  # a train loss this many times its start (and not below 1) count
 
 def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | None = None,
           epochs: int | None = None, batch_size: int | None = None, record_every: int | None = None,
-          eval_every: int | None = None, test_size: float = 0.2, seed: int = 0,
+          eval_every: int | None = None, test_size: float | str | None = None, seed: int = 0,
           init: Sequence | None = None, loss: str | None = None, standardize: bool = False,
           data_options: dict | None = None, progress: bool | None = None,
           optimizer_options: dict | None = None, population: int | None = None,
@@ -50,6 +51,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     at steps 0, record_every, 2*record_every, ... < steps (frame 0 is the initial parameters), each
     with its train loss/accuracy; the test set is evaluated every ``eval_every`` steps (a multiple
     of record_every). ``run.params`` and ``run.metrics`` are those after the last step.
+    test_size: the held-out fraction (stratified; 0 trains on all), or ``"given"``: the dataset's own
+    test set (mnist, mnist1d); default: the dataset's own when it has one, else 0.2.
     init: the initial parameter list in Keras order (default: drawn by ``model.init`` from seed).
     population: train this many members at once in one vmapped program; member m draws its
     initial weights, data order and rule randomness from seed ``seed + m`` (so it equals

@@ -7,6 +7,7 @@ function, so ``weightflow --help`` answers at once. Every user error ends as one
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -42,9 +43,11 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every user error into one line and exit code 2."""
     from ..errors import WeightflowError
+    from ..signals import terminate_as_interrupt
 
     try:
-        rv = cli.main(args=argv, prog_name="weightflow", standalone_mode=False)
+        with terminate_as_interrupt():  # SIGTERM stops a command as Ctrl-C does, from the start
+            rv = cli.main(args=argv, prog_name="weightflow", standalone_mode=False)
     except WeightflowError as e:
         click.echo(f"error: {e}", err=True)
         return 2
@@ -63,4 +66,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    if code == 130:
+        # A Ctrl-C that lands while jax is importing leaves XLA half-built, and the interpreter's
+        # shutdown can then crash (seen as SIGSEGV). Everything to keep is written by now: leave at once.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)

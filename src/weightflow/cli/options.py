@@ -37,6 +37,18 @@ def parse_lr(text: str) -> float | list[float]:
     return parse_numbers(text, "--lr", "1e-3")
 
 
+def _test_size(ctx, param, value):
+    """``--test-size``: None (the default), ``given``, or a number (checked by the split)."""
+    if value is None:
+        return None
+    if value.strip().lower() == "given":
+        return "given"
+    try:
+        return float(value)
+    except ValueError:
+        raise bad_input("--test-size", "a fraction in [0, 1) or 'given'", value, "e.g. --test-size 0.2") from None
+
+
 def model_options(f):
     """Dataset and model flags: --data, --data-option, --label, --hidden, --activation, ..."""
     decorators = [
@@ -55,8 +67,9 @@ def model_options(f):
                      help="glorot-uniform, glorot-normal, he, he-uniform, uniform:A, normal:S, lattice:ETA, zeros."),
         click.option("--bias-init", default=0.0, show_default=True, type=float, help="Constant initial bias."),
         click.option("--no-bias", is_flag=True, help="Layers without biases."),
-        click.option("--test-size", default=0.2, show_default=True, type=float,
-                     help="Held-out fraction (stratified); 0 trains on everything."),
+        click.option("--test-size", default=None, callback=_test_size, metavar="FRACTION|given",
+                     help="Held-out fraction (stratified; 0 trains on everything) or 'given' [default: the "
+                          "dataset's own test set (mnist, mnist1d), else 0.2]."),
         click.option("--standardize", is_flag=True, help="Standardise inputs with training-set mean and std."),
         click.option("--seed", default=0, show_default=True, type=int, help="Seed for data, init and order."),
     ]

@@ -30,6 +30,11 @@ FLAGS = (
     ("--step", "step", str, "metropolis: proposal size, lattice step or Gaussian std [default: 1]." + _GRID),
     ("--proposal", "proposal", str, "metropolis: lattice (-step, 0, +step per entry) or gaussian [default: lattice]."),
     ("--bound", "bound", float, "metropolis: reject proposals with any |weight| > BOUND [default: none]."),
+    ("--sigma", "sigma", str, "es: std of the antithetic perturbations [default: 0.1]." + _GRID),
+    ("--pairs", "pairs", int, "es: antithetic pairs per step [default: 16]."),
+    ("--shaping", "shaping", str, "es: fitness shaping, ranks (centred) or none [default: ranks]."),
+    ("--sigma0", "sigma0", str, "one-plus-one-es: initial step size, adapted by the 1/5 rule [default: 0.1]." + _GRID),
+    ("--damping", "damping", float, "one-plus-one-es: step-size damping D [default: sqrt(n + 1), n the number of parameters]."),
 )
 _FLAG_OF = {option: flag for flag, option, _, _ in FLAGS}
 
@@ -57,6 +62,7 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
     Raises WeightflowError when a given flag does not belong to ``optimizer`` or its value is malformed.
     """
     from .. import validate as checks
+    from ..optim import evolution as ev
     from ..optim import gradient_free as gf
     from ..optim import names, option_defaults
 
@@ -82,12 +88,16 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
             value = checks.probabilities(value, 3, flag, "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
         elif option == "p_b":
             value = checks.probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
-        elif option in ("eta", "bias_step", "step", "bound"):
+        elif option in ("eta", "bias_step", "step", "bound", "sigma", "sigma0", "damping"):
             value = _each(value, lambda x: checks.positive(x, flag, f"{flag} 1"))
         elif option in ("temperature", "lr_decay"):
             value = _each(value, lambda x: checks.positive(x, flag, f"{flag} 0.01", allow_zero=True))
         elif option == "schedule":
             value = checks.choice(value, gf.SCHEDULES, flag, "--schedule geometric")
+        elif option == "shaping":
+            value = checks.choice(value, ev.SHAPINGS, flag, "--shaping ranks")
+        elif option == "pairs":
+            value = checks.positive_int(value, flag, "--pairs 16")
         elif option == "proposal":
             value = checks.choice(value, gf.PROPOSALS, flag, "--proposal gaussian")
         elif option == "decay":

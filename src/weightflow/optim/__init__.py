@@ -17,7 +17,7 @@ import inspect
 import optax
 
 from ..errors import bad_input
-from . import gradient, gradient_free
+from . import evolution, gradient, gradient_free
 from .base import Optimizer, check_lr, set_hyperparams
 
 __all__ = ["BUILDERS", "Optimizer", "check_lr", "make_optimizer", "names", "option_defaults", "set_hyperparams",
@@ -32,6 +32,8 @@ BUILDERS = {
     "random-walk": gradient_free.random_walk,
     "metropolis": gradient_free.metropolis,
     "langevin": gradient_free.langevin,
+    "es": evolution.openai_es,
+    "one-plus-one-es": evolution.one_plus_one_es,
 }
 
 

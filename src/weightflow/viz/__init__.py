@@ -22,9 +22,11 @@ from pathlib import Path
 
 from ..errors import bad_input
 from .boundary import BoundaryPanels, DecisionBoundary
+from .confusion import ConfusionMatrix
 from .curves import TrainingCurves
 from .data import DataScatter, DataScatter3D
 from .diagram import NetworkDiagram, seed004_numbering
+from .images import InputImages, UnitWeightImages
 from .mistakes import Mistakes
 from .movie import WeightMovie, write_gif, write_mp4
 from .particles import Particles
@@ -36,7 +38,7 @@ __all__ = ["WeightMovie", "WeightTrajectories", "GroupedTrajectories", "Training
            "BoundaryPanels", "Mistakes", "NetworkDiagram", "DataScatter", "DataScatter3D", "animate",
            "render_all", "render_sweep", "applicable", "PICTURES", "POPULATION_PICTURES", "TABLE", "FORMATS",
            "seed004_numbering", "write_gif", "write_mp4", "PopulationCurves", "WeightDistribution",
-           "BoundaryOverlay", "SuccessRate", "Particles"]
+           "BoundaryOverlay", "SuccessRate", "Particles", "ConfusionMatrix", "InputImages", "UnitWeightImages"]
 
 MOVIE_FRAMES_PER_NOTEBOOK = 300  # animate() keeps at most about this many frames
 

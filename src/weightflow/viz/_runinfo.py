@@ -1,4 +1,4 @@
-"""What the image and confusion pictures read from a run's config (through one function, whatever its type)."""
+"""What the image and confusion pictures read from a run's config: class names, image shapes."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ import re
 _PIXEL = re.compile(r"^px_(\d+)_(\d+)$")
 
 
-def config(run) -> dict:
-    """The run's config as a plain dict (a dict today; a RunConfig with ``to_dict()`` tomorrow)."""
-    return run.config if isinstance(run.config, dict) else run.config.to_dict()
-
-
 def data_names(run, key: str) -> list[str]:
     """``feature_names`` or ``class_names`` as stored with the run (may be empty)."""
-    return [str(n) for n in (config(run).get("data") or {}).get(key) or []]
+    return [str(n) for n in getattr(run.config.data, key)]
 
 
 def n_classes(run) -> int:

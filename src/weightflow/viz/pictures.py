@@ -1,7 +1,8 @@
 """The one table of pictures: name -> (which runs it applies to, how it renders into files).
 
 ``render_all``, ``applicable``, ``parse_what`` and the CLI's ``--what`` help all read :data:`TABLE`, so a
-new picture is one row here. Rendering imports the Display classes (and so matplotlib) only when called.
+new picture is one row here. Rendering imports the Display classes (and so matplotlib) only when called;
+the predicates are plain numpy.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import WeightflowError, bad_input
+from .confusion import applies as confusion_applies
+from .images import inputs_apply, unit_weights_apply
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -135,6 +138,29 @@ def _data(run, o: Options, w: Writer) -> None:
         w.still(DataScatter3D.from_run(run, inputs=o.inputs3, equal=True), "data-3d-equal")
 
 
+def _confusion(run, o: Options, w: Writer) -> None:
+    from .confusion import ConfusionMatrix, default_split
+
+    w.still(ConfusionMatrix.from_run(run, frame=o.frame, split=default_split(run)), "confusion")
+
+
+def _inputs(run, o: Options, w: Writer) -> None:
+    from .images import InputImages
+
+    w.still(InputImages.from_run(run, frame=o.frame), "inputs")
+
+
+def _unit_weights(run, o: Options, w: Writer) -> None:
+    from .images import UnitWeightImages
+    from .movie import has_ffmpeg
+
+    images = UnitWeightImages.from_run(run, frame=o.frame)
+    w.still(images, "unit-weights")
+    for ext in o.movie_formats:
+        if ext != "mp4" or has_ffmpeg():
+            w.added(images.save(w.out / f"unit-weights.{ext}", fps=o.fps))
+
+
 def _population_curves(run, o: Options, w: Writer) -> None:
     from .population import PopulationCurves
 
@@ -192,6 +218,11 @@ TABLE: tuple[Picture, ...] = (
     Picture("mistakes", "single", _boundary, _mistakes, "truth against prediction"),
     Picture("diagram", "single", lambda run: sum(run.model.sizes) <= 40, _diagram, "network diagram"),
     Picture("data", "single", _plane, _data, "the data"),
+    Picture("confusion", "single", confusion_applies, _confusion,
+            "confusion matrix and per-class accuracy"),
+    Picture("inputs", "single", inputs_apply, _inputs, "example inputs as images"),
+    Picture("unit-weights", "single", unit_weights_apply, _unit_weights,
+            "each unit's first-layer weights as an image (and their movie)"),
     Picture("population-curves", "population", lambda run: True, _population_curves, "median and quantile bands"),
     Picture("weight-distribution", "population", lambda run: True, _weight_distribution,
             "every weight's distribution"),

@@ -34,9 +34,11 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .errors import bad_input
-from .gradient_free import _carried_cost, _hyper, _key_or_default, _rate, check_choice, check_positive
-from .optim import Optimizer
+from ..validate import choice as check_choice
+from ..validate import positive as check_positive
+from ..validate import positive_int
+from .base import Optimizer
+from .gradient_free import _carried_cost, _hyper, _key_or_default, _rate
 
 SHAPINGS = ("ranks", "none")
 
@@ -72,10 +74,7 @@ class ESState(NamedTuple):
 
 
 def _check_pairs(pairs) -> int:
-    ok = not isinstance(pairs, bool) and isinstance(pairs, (int, float)) and int(pairs) == pairs and pairs >= 1
-    if not ok:
-        raise bad_input("pairs", "a whole number >= 1 of antithetic pairs", pairs, "e.g. --pairs 32")
-    return int(pairs)
+    return positive_int(pairs, "pairs", "--pairs 32 (antithetic pairs)")
 
 
 def es_gradient(key, params, value_fn, sigma, pairs: int, shaping: str = "ranks"):
@@ -184,10 +183,3 @@ def one_plus_one_es(lr: float = 1.0, *, key=None, sigma0: float = 0.1, damping: 
     return Optimizer("one-plus-one-es", tx, False, options, ("acceptance_rate", "sigma"), _one_plus_one_stats,
                      in_state=("sigma0",), carried_value=_carried_cost)
 
-
-DEFAULTS = {
-    "es": {"sigma": 0.1, "pairs": 16, "shaping": "ranks"},
-    "one-plus-one-es": {"sigma0": 0.1, "damping": None},
-}
-# name -> builder(lr, *, key=None, **options) -> Optimizer; the lead adds these to the rule table
-BUILDERS = {"es": openai_es, "one-plus-one-es": one_plus_one_es}
