@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .findings import as_dict
 from .encoding import FLOAT16_MAX, choose_storage, encode, even_indices
 
 FRAME_BUDGET = 2_500_000  # raw bytes of frames; base64 makes it 4/3 larger
@@ -50,7 +51,7 @@ def build_payload(run, findings=None, *, budget_bytes: int = FRAME_BUDGET, dtype
     frames, keep = _frames(run, budget_bytes, dtype, max_members)
     payload = {"model": _model(run), "frames": frames, "steps": np.asarray(run.steps)[keep].tolist(),
                "history": _history(run, keep), "ranges": _ranges(run), "data": _data(run, cfg, max_points),
-               "names": _names(run, cfg), "population": run.population, "findings": clean(list(findings or [])),
+               "names": _names(run, cfg), "population": run.population, "findings": [clean(as_dict(f)) for f in findings or []],
                "notes": _notes(run, frames)}
     if run.population is not None:
         payload["members"] = _members(run, frames["members"])
