@@ -786,9 +786,9 @@
     }
     var acc = el("div", "wf-caption");
     p.appendChild(table); p.appendChild(acc);
-    var X64 = Float64Array.from(X);
+    var X64 = Float64Array.from(X), pool = {};
     return {draw: function (f) {
-      var out = forward(pl.model, pl.layers(f, 0), X64, n, false).out, cm = [], right = 0, r, q;
+      var out = forward(pl.model, pl.layers(f, 0), X64, n, false, pool).out, cm = [], right = 0, r, q;
       for (r = 0; r < Kc; r++) { cm.push(new Array(Kc).fill(0)); }
       for (var s = 0; s < n; s++) { var pk = predictClass(out, s, K); cm[y[s]][pk] += 1; if (pk === y[s]) right++; }
       for (r = 0; r < Kc; r++) {
