@@ -153,9 +153,10 @@ def test_slider_moves_every_view_to_the_last_frame(moons_page, moons_run):
 def test_clicking_the_loss_curve_moves_the_cursor(moons_page, moons_run):
     pg = moons_page
     pg.js("weightflowPlayer.instances[0].show(0)")
-    box = pg.page.locator("canvas[data-curve='loss']").bounding_box()
-    # 46 px left pad of 560 on the canvas: the plot spans [46, 552] in canvas pixels
-    x = box["x"] + box["width"] * (46 + 0.5 * (560 - 54)) / 560
+    curve = pg.page.locator("canvas[data-curve='loss']")
+    box, cw = curve.bounding_box(), curve.evaluate("c => c.width")
+    # the plot spans [46, width - 8] in canvas pixels (46 px left pad for the labels, 8 right)
+    x = box["x"] + box["width"] * (46 + 0.5 * (cw - 54)) / cw
     pg.page.mouse.click(x, box["y"] + box["height"] / 2)
     frame = pg.js("weightflowPlayer.instances[0].frame")
     mid = int(np.argmin(np.abs(moons_run.steps - 0.5 * (moons_run.steps[0] + moons_run.steps[-1]))))

@@ -122,6 +122,11 @@
     player.panels.appendChild(p);
     return p;
   }
+  /* A canvas backing width that fits the panel (so text stays legible on a phone), in [lo, hi]. */
+  function fitWidth(parent, lo, hi) {
+    var w = parent.clientWidth - 22;
+    return Math.round(Math.max(lo, Math.min(hi, w > 0 ? w : hi)));
+  }
   function eventXY(c, ev) {  // canvas backing-store coordinates of a mouse event
     var r = c.getBoundingClientRect();
     return [(ev.clientX - r.left) * c.width / r.width, (ev.clientY - r.top) * c.height / r.height];
@@ -339,8 +344,8 @@
   };
 
   // ------------------------------------------------------------------ views
-  var VIEWS = {}, DEFAULT_VIEWS = ["curves", "boundary", "units", "diagram", "heatmaps", "distribution",
-    "confusion", "images"];
+  var VIEWS = {}, DEFAULT_VIEWS = ["curves", "boundary", "units", "images", "diagram", "heatmaps",
+    "distribution", "confusion"];
 
   /* Loss / accuracy (/ success) curves with a cursor; a click jumps to that step. */
   VIEWS.curves = function (pl) {
@@ -352,7 +357,7 @@
       var cols = ch[1].filter(function (c) { return pl.p.history[c] && hasValues(pl.p.history[c]); });
       if (!cols.length) return;
       p.appendChild(el("div", "wf-caption", ch[0]));
-      var c = canvas(560, 150, "wf-curve"); c.setAttribute("data-curve", ch[0].split(" ")[0]);
+      var c = canvas(fitWidth(p, 300, 760), 150, "wf-curve"); c.setAttribute("data-curve", ch[0].split(" ")[0]);
       p.appendChild(c);
       list.push(new Curve(pl, c, cols, ch[0] === "loss"));
     });
@@ -660,10 +665,11 @@
     return new Diagram(pl, edges);
   };
   function Diagram(pl, nEdges) {
-    var self = this, sizes = pl.model.sizes, W = 560, H = Math.max(180, Math.min(520, 22 * Math.max.apply(null, sizes) + 30));
+    var self = this, sizes = pl.model.sizes, H = Math.max(180, Math.min(520, 22 * Math.max.apply(null, sizes) + 30));
     this.pl = pl;
     var who = pl.p.population ? " (member " + pl.p.frames.members[0] + ")" : "";
     var p = panel(pl, "Network" + who, "Edge width and colour by weight (blue < 0 < red); node colour by bias.");
+    var W = fitWidth(p, 300, 560);
     this.c = canvas(W, H, "wf-diagram"); p.appendChild(this.c);
     this.nodes = sizes.map(function (n, l) {
       var x = 90 + (W - 180) * l / (sizes.length - 1), out = [];
@@ -703,10 +709,11 @@
     for (var k = 0; k < sizes.length; k++) {
       var b = k > 0 && this.pl.model.bias ? this.pl.param(this.param(k - 1, true), f, 0) : null;
       var bs = b ? 1 / this.pl.p.ranges[this.pl.model.param_names[this.param(k - 1, true)]] : 0;
+      var gap = sizes[k] > 1 ? N[k][1][1] - N[k][0][1] : 30, radius = Math.max(2, Math.min(7, gap / 2 - 1));
       for (var n = 0; n < sizes[k]; n++) {
-        g.beginPath(); g.arc(N[k][n][0], N[k][n][1], 7, 0, 2 * Math.PI);
+        g.beginPath(); g.arc(N[k][n][0], N[k][n][1], radius, 0, 2 * Math.PI);
         g.fillStyle = b ? divColor(b[n] * bs) : "#eee"; g.fill(); g.strokeStyle = "#444"; g.lineWidth = 1; g.stroke();
-        if (k === 0 || k === sizes.length - 1) {
+        if ((k === 0 || k === sizes.length - 1) && gap >= 11) {  // labels only where they do not overlap
           g.fillStyle = "#222"; g.textAlign = k === 0 ? "right" : "left";
           var text = this.pl.unitName(k, n); if (text.length > 12) text = text.slice(0, 11) + "\u2026";
           g.fillText(text, N[k][n][0] + (k === 0 ? -11 : 11), N[k][n][1] + 4);
@@ -745,7 +752,7 @@
       var sel = select(names.slice(0, 500), 0, function (v) { choice = {p: keys[v][0], idx: keys[v][1]}; pl.show(pl.frame); });
       p.appendChild(sel);
     }
-    var c = canvas(560, 140, "wf-hist"); p.appendChild(c);
+    var c = canvas(fitWidth(p, 280, 560), 140, "wf-hist"); p.appendChild(c);
     var bins = 41, counts = new Float64Array(bins);
     return {draw: function (f) {
       counts.fill(0);
