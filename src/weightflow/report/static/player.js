@@ -502,7 +502,7 @@
   };
   function Boundary(pl) {
     var self = this, d = pl.model.sizes[0], names = pl.p.names.features;
-    this.pl = pl; this.G = 60; this.a = 0; this.b = 1; this.d = d;
+    this.pl = pl; this.G = 50;  // 50x50 forward passes, drawn smoothed at 320 px this.a = 0; this.b = 1; this.d = d;
     var note = d > 2 ? "Inputs " + d + "-D: the map shows the plane of the two inputs chosen below; " +
       "every other input is held at its training mean." : null;
     var title = pl.p.population ? "Decision boundary (member " + pl.p.frames.members[0] +
@@ -697,7 +697,7 @@
     buckets.forEach(function (e, q) {
       if (!e.length) return;
       var v = (q - LEVELS) / LEVELS;
-      g.strokeStyle = divColor(Math.max(-1, Math.min(1, v * 1.6))); g.lineWidth = 0.4 + 4 * Math.abs(v);
+      g.strokeStyle = divColor(Math.max(-1, Math.min(1, v * 1.6))); g.lineWidth = 0.5 + 2.5 * Math.abs(v);  // wide anti-aliased lines are slow to raster
       g.beginPath();
       for (var t = 0; t < e.length; t += 3) {
         var a = N[e[t]][e[t + 1]], b = N[e[t] + 1][e[t + 2]];
