@@ -345,3 +345,22 @@ def test_report_command_paths_and_errors(moons_run, tmp_path, capsys):
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "run directory" in capsys.readouterr().err
     assert "<!DOCTYPE html>" in build_report(moons_run)[:20]
+
+
+def test_player_module_alone_builds_the_views_asked_for(browser, moons_run):
+    """player.js by itself (as the live playground will load it): create() on any element with a payload."""
+    from weightflow.report.page import _static
+
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.set_content("<div id='r' class='wf-report'></div>")
+    page.add_script_tag(content=_static("player.js"))
+    payload = build_payload(moons_run)
+    n = page.evaluate("""p => { const pl = weightflowPlayer.create(document.getElementById('r'), p,
+                                 {views: ['heatmaps', 'curves']});
+                               return [pl.views.length, typeof pl.show(pl.F - 1), pl.frame]; }""", payload)
+    assert n == [2, "number", len(moons_run.steps) - 1]
+    assert page.locator(".wf-panel").count() == 2 and page.locator(".wf-boundary").count() == 0
+    assert problems == []
+    page.close()

@@ -502,7 +502,7 @@
   };
   function Boundary(pl) {
     var self = this, d = pl.model.sizes[0], names = pl.p.names.features;
-    this.pl = pl; this.G = 50;  // 50x50 forward passes, drawn smoothed at 320 px this.a = 0; this.b = 1; this.d = d;
+    this.pl = pl; this.G = 50; this.a = 0; this.b = 1; this.d = d;  // G: a G x G grid, drawn smoothed at 320 px
     var note = d > 2 ? "Inputs " + d + "-D: the map shows the plane of the two inputs chosen below; " +
       "every other input is held at its training mean." : null;
     var title = pl.p.population ? "Decision boundary (member " + pl.p.frames.members[0] +
