@@ -347,6 +347,20 @@ def test_report_command_paths_and_errors(moons_run, tmp_path, capsys):
     assert "<!DOCTYPE html>" in build_report(moons_run)[:20]
 
 
+def test_report_command_never_imports_jax(moons_run, tmp_path):
+    import subprocess
+    import sys
+
+    moons_run.save(tmp_path / "run")
+    code = ("import sys; from weightflow.cli import main; rc = main(['report', sys.argv[1]]); "
+            "bad = [m for m in ('jax', 'jaxlib', 'optax') if m in sys.modules]; print(rc, bad)")
+    src = str(Path(wf.__file__).parents[1])
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True,
+                         env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}, check=True).stdout
+    assert out.strip().endswith("0 []"), out
+    assert (tmp_path / "run" / "report.html").is_file()
+
+
 def test_player_module_alone_builds_the_views_asked_for(browser, moons_run):
     """player.js by itself (as the live playground will load it): create() on any element with a payload."""
     from weightflow.report.page import _static

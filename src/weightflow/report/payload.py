@@ -11,11 +11,12 @@ the whole run), ``data`` (the points, subsampled to ``max_points``), ``names``, 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from .findings import as_dict
 from .encoding import FLOAT16_MAX, choose_storage, encode, even_indices
+from .findings import as_dict
 
 FRAME_BUDGET = 2_500_000  # raw bytes of frames; base64 makes it 4/3 larger
 MAX_POINTS = 2000
@@ -103,24 +104,22 @@ def _ranges(run) -> dict:
 
 
 def _history(run, keep) -> dict:
+    """Single run: column -> (F,). Population: column -> {q10, q25, q50, q75, q90} over members, and
+    ``success`` -> {q50: share of members at train accuracy 1} per frame."""
     cols = [c for c in run.history if c != "step"]
     if run.population is None:
         return {c: np.asarray(run.history[c], np.float64)[keep] for c in cols}
     out = {}
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            for c in cols:
-                v = np.asarray(run.history[c], np.float64)[:, keep]
-                if np.isnan(v).all():
-                    continue
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (no test set) stay NaN
+        for c in cols:
+            v = np.asarray(run.history[c], np.float64)[:, keep]
+            if not np.isnan(v).all():
                 qs = np.nanquantile(v, QUANTILES, axis=0)
-                out[c] = {f"q{int(q * 100)}": qs[i] for i, q in enumerate(QUANTILES)}
-            if "train_accuracy" in run.history:
-                acc = np.asarray(run.history["train_accuracy"], np.float64)[:, keep]
-                out["success"] = {"q50": np.mean(acc >= 1.0, axis=0)}
+                out[c] = {f"q{round(q * 100)}": qs[i] for i, q in enumerate(QUANTILES)}
+    if "train_accuracy" in run.history:
+        acc = np.asarray(run.history["train_accuracy"], np.float64)[:, keep]
+        out["success"] = {"q50": np.mean(acc >= 1.0, axis=0)}
     return out
 
 
