@@ -556,10 +556,11 @@
   Boundary.prototype.paintPoints = function () {
     var g = this.points.getContext("2d"), D = this.pl.data, self = this;
     g.clearRect(0, 0, 320, 320);
+    var total = D.ntr + D.nte, radius = total > 600 ? 2.5 : total > 50 ? 3.5 : 5;
     var put = function (X, y, n, filled) {
       for (var s = 0; s < n; s++) {
         var x = self.px(X[s * D.d + self.a]), yy = self.py(X[s * D.d + self.b]);
-        g.beginPath(); g.arc(x, yy, n > 500 ? 2 : n > 50 ? 3.5 : 5, 0, 2 * Math.PI);
+        g.beginPath(); g.arc(x, yy, radius, 0, 2 * Math.PI);
         if (filled) { g.fillStyle = rgbCss(classRGB(y[s])); g.fill(); g.strokeStyle = "#fff"; g.lineWidth = 0.7; g.stroke(); }
         else { g.strokeStyle = rgbCss(classRGB(y[s])); g.lineWidth = 1.5; g.stroke(); }
       }
