@@ -378,3 +378,18 @@ def test_player_module_alone_builds_the_views_asked_for(browser, moons_run):
     assert page.locator(".wf-panel").count() == 2 and page.locator(".wf-boundary").count() == 0
     assert problems == []
     page.close()
+
+
+def test_reproduce_command_trains_the_same_run(moons_run, tmp_path):
+    import shlex
+
+    from weightflow.report.payload import config_of
+    from weightflow.report.repro import command
+
+    line = command(config_of(moons_run))
+    args = shlex.split(line)
+    assert args[:2] == ["weightflow", "train"]
+    assert main(args[1:] + ["--out", str(tmp_path / "again"), "--quiet"]) == 0
+    again = wf.load_run(tmp_path / "again")
+    for a, b in zip(again.params, moons_run.params):
+        np.testing.assert_array_equal(a, b)
