@@ -393,3 +393,19 @@ def test_reproduce_command_trains_the_same_run(moons_run, tmp_path):
     again = wf.load_run(tmp_path / "again")
     for a, b in zip(again.params, moons_run.params):
         np.testing.assert_array_equal(a, b)
+
+
+def test_diverged_run_page_says_where_and_still_plays(browser, moons_run, tmp_path):
+    """NaN from frame 20 on (as a diverged run keeps them): the page names the step and draws the rest."""
+    frames = [f.copy() for f in moons_run.frames]
+    frames[0][20:] = np.nan
+    history = {k: v.copy() for k, v in moons_run.history.items()}
+    history["train_loss"][20:] = np.nan
+    run = dataclasses.replace(moons_run, frames=frames, history=history, status="diverged")
+    pg = Opened(browser, write_report(run, tmp_path / "div.html"))
+    assert f"NaN or inf at step {int(moons_run.steps[20])}" in pg.page.text_content(".wf-report")
+    pg.page.locator(".wf-slider").focus()
+    pg.page.keyboard.press("End")
+    assert pg.js("weightflowPlayer.instances[0].frame") == len(moons_run.steps) - 1
+    pg.check_clean()
+    pg.page.close()

@@ -20,6 +20,7 @@ from .findings import as_dict
 
 FRAME_BUDGET = 2_500_000  # raw bytes of frames; base64 makes it 4/3 larger
 MAX_POINTS = 2000
+DATA_BUDGET = 1_000_000  # raw bytes of data points: MNIST's 784 inputs get about 300 points
 MAX_MEMBERS = 32
 IMAGE_DATASETS = ("digits", "mnist")
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -53,7 +54,8 @@ def build_payload(run, findings=None, *, budget_bytes: int = FRAME_BUDGET, dtype
     payload = {"model": _model(run), "frames": frames, "steps": np.asarray(run.steps)[keep].tolist(),
                "history": _history(run, keep), "ranges": _ranges(run), "data": _data(run, cfg, max_points),
                "names": _names(run, cfg), "population": run.population, "findings": [clean(as_dict(f)) for f in findings or []],
-               "notes": _notes(run, frames)}
+               "notes": []}
+    payload["notes"] = _notes(run, frames, payload["data"])
     if run.population is not None:
         payload["members"] = _members(run, frames["members"])
     return clean(payload)
@@ -142,6 +144,7 @@ def _data(run, cfg, max_points) -> dict | None:
     if s is None:
         return None
     n_train, n_test = len(s.y_train), len(s.y_test)
+    max_points = max(2, min(max_points, DATA_BUDGET // (4 * run.model.sizes[0])))
     share = max_points * n_train // max(1, n_train + n_test)
     Xtr, ytr = _subsample(np.asarray(s.X_train), np.asarray(s.y_train), max(1, share))
     Xte, yte = _subsample(np.asarray(s.X_test), np.asarray(s.y_test), max(0, max_points - len(ytr)), seed=1)
@@ -152,7 +155,7 @@ def _data(run, cfg, max_points) -> dict | None:
     image = side if (d >= 64 and side * side == d and name.split(":")[0].split("-")[0] in IMAGE_DATASETS) else None
     return {"X_train": encode(Xtr, "float32")[0], "y_train": np.asarray(ytr).tolist(),
             "X_test": encode(Xte.reshape(-1, d), "float32")[0], "y_test": np.asarray(yte).tolist(),
-            "n_train": n_train, "n_test": n_test, "mean": X_all.mean(axis=0), "lo": X_all.min(axis=0),
+            "n_train": n_train, "n_test": n_test, "shown": len(ytr) + len(yte), "mean": X_all.mean(axis=0), "lo": X_all.min(axis=0),
             "hi": X_all.max(axis=0), "image_side": image,
             "description": (cfg.get("data") or {}).get("description") or name}
 
@@ -166,8 +169,11 @@ def _names(run, cfg) -> dict:
             "classes": [str(c) for c in classes] if len(classes) >= 2 else [str(i) for i in range(k)]}
 
 
-def _notes(run, frames) -> list[str]:
+def _notes(run, frames, data) -> list[str]:
     notes = []
+    if data is not None and data["shown"] < data["n_train"] + data["n_test"]:
+        notes.append(f"The page holds {data['shown']} of the {data['n_train'] + data['n_test']} data points "
+                     f"(drawn at random): the boundary's dots and the confusion matrix use those.")
     if frames["kept"] is not None:
         notes.append(f"This run recorded {frames['recorded']} frames; the page holds {frames['count']} of them, "
                      f"spread evenly, to stay within its size budget.")
