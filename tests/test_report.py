@@ -240,7 +240,7 @@ def test_multiclass_image_page_confusion_matrix_and_unit_images(browser, digits_
     expected = np.zeros((10, 10), int)
     np.add.at(expected, (digits_run.split.y_test, pred), 1)
     assert np.array_equal(counts, expected)
-    assert pg.page.locator(".wf-unitimg").count() == 8
+    assert pg.page.locator(".wf-unitimg").count() == 8 + 10  # 8 units' weights, one sample per class
     assert pg.page.locator(".wf-boundary").count() == 0  # a plane of two pixels says nothing
     pg.check_clean()
     pg.page.close()
@@ -309,6 +309,9 @@ def test_population_page_bands_members_and_success(browser, population_run, tmp_
     pg.page.locator(".wf-slider").focus()
     pg.page.keyboard.press("End")
     assert pg.pixels(".wf-hist") != before
+    heat = pg.pixels("canvas[data-param='W1']")
+    pg.page.select_option(".wf-member", "3")  # the single-member views follow the member chosen in the bar
+    assert pg.pixels("canvas[data-param='W1']") != heat
     pg.check_clean()
     pg.page.close()
 

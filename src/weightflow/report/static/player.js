@@ -144,7 +144,7 @@
     this.M = payload.frames.members ? payload.frames.members.length : 1;
     this.params = payload.model.param_names.map(function (name) { return decode(payload.frames.params[name]); });
     this.sizes = payload.model.param_shapes.map(prod);
-    this.views = []; this.timer = null; this.lastRepaint = 0;
+    this.views = []; this.timer = null; this.lastRepaint = 0; this.member = 0;  // index into frames.members
     this.data = payload.data ? decodeData(payload.data, this.model.sizes[0]) : null;
     this.build();
   }
@@ -241,7 +241,9 @@
     track.appendChild(this.slider);
     track.appendChild(this.findingMarks());
     this.label = el("div", "wf-label");
-    bar.appendChild(this.playButton); bar.appendChild(this.speed); bar.appendChild(track); bar.appendChild(this.label);
+    bar.appendChild(this.playButton); bar.appendChild(this.speed);
+    if (this.M > 1) bar.appendChild(this.memberSelect());
+    bar.appendChild(track); bar.appendChild(this.label);
     this.root.appendChild(bar);
     this.panels = el("div", "wf-panels");
     this.root.appendChild(this.panels);
@@ -252,6 +254,13 @@
     views.forEach(function (name) { var v = VIEWS[name](self); if (v) self.views.push(v); });
     this.bindFindingLinks();
     this.show(0);
+  };
+  /* For a population: which member the single-member views (weights, network, boundary, ...) show. */
+  Player.prototype.memberSelect = function () {
+    var self = this, names = this.p.frames.members.map(function (m) { return "member " + m; });
+    var s = select(names, 0, function (v) { self.member = v; self.show(self.frame); });
+    s.setAttribute("aria-label", "member"); s.className = "wf-member";
+    return s;
   };
   Player.prototype.onKey = function (ev) {
     var t = ev.target.tagName;
@@ -338,7 +347,7 @@
     return name + "[" + this.unitName(layer - 1, i) + " \u2192 " + this.unitName(layer, j) + "]";
   };
   Player.prototype.hoverEntry = function (ev, p, idx) {
-    var m = this.p.population ? 0 : 0, v = this.param(p, this.frame, m)[idx];
+    var m = this.member, v = this.param(p, this.frame, m)[idx];
     var who = this.p.population ? " (member " + this.p.frames.members[m] + ")" : "";
     this.tooltip.show(ev, this.entryName(p, idx) + " = " + fmt(v) + who, this.trajectory(p, idx, m), this.frame);
   };
@@ -458,7 +467,7 @@
 
   /* Weight heat maps: one canvas per parameter, rows = inputs, columns = units, one scale per run. */
   VIEWS.heatmaps = function (pl) {
-    var who = pl.p.population ? " (member " + pl.p.frames.members[0] + ")" : "";
+    var who = pl.p.population ? " (the member chosen above)" : "";
     var p = panel(pl, "Weights" + who, "Rows: inputs of the layer, columns: its units. Blue < 0 < red; " +
       "one colour scale per parameter for the whole run. Hover a cell for its trajectory.");
     var maps = pl.model.param_names.map(function (name, i) { return new HeatMap(pl, p, i); });
@@ -484,7 +493,7 @@
     this.c.addEventListener("mouseleave", function () { pl.tooltip.hide(); });
   }
   HeatMap.prototype.draw = function (f) {
-    var w = this.pl.param(this.p, f, 0), d = this.img.data, s = 1 / this.scale;
+    var w = this.pl.param(this.p, f, this.pl.member), d = this.img.data, s = 1 / this.scale;
     for (var k = 0; k < w.length; k++) {
       var li = 3 * lutIndex(w[k] * s);
       d[4 * k] = LUT[li]; d[4 * k + 1] = LUT[li + 1]; d[4 * k + 2] = LUT[li + 2]; d[4 * k + 3] = 255;
@@ -505,7 +514,7 @@
     this.pl = pl; this.G = 50; this.a = 0; this.b = 1; this.d = d;  // G: a G x G grid, drawn smoothed at 320 px
     var note = d > 2 ? "Inputs " + d + "-D: the map shows the plane of the two inputs chosen below; " +
       "every other input is held at its training mean." : null;
-    var title = pl.p.population ? "Decision boundary (member " + pl.p.frames.members[0] +
+    var title = pl.p.population ? "Decision boundary (the member chosen above" +
       "; lines: the boundaries of " + pl.M + " members)" : "Decision boundary";
     var p = panel(pl, title, note);
     if (d > 2) {
@@ -569,9 +578,9 @@
   };
   Boundary.prototype.px = function (v) { return 320 * (v - this.ex[0]) / (this.ex[1] - this.ex[0]); };
   Boundary.prototype.py = function (v) { return 320 * (this.ey[1] - v) / (this.ey[1] - this.ey[0]); };
-  /* The forward pass on the grid at frame f (member 0), shared with the hidden-unit maps. */
+  /* The forward pass on the grid at frame f (the chosen member), shared with the hidden-unit maps. */
   Boundary.prototype.evaluate = function (f) {
-    if (this.cache.f !== f) this.cache = {f: f, res: forward(this.pl.model, this.pl.layers(f, 0), this.grid, this.G * this.G, true, this.pool)};
+    if (this.cache.f !== f || this.cache.m !== this.pl.member) this.cache = {f: f, m: this.pl.member, res: forward(this.pl.model, this.pl.layers(f, this.pl.member), this.grid, this.G * this.G, true, this.pool)};
     return this.cache.res;
   };
   Boundary.prototype.draw = function (f) {
@@ -668,7 +677,7 @@
   function Diagram(pl, nEdges) {
     var self = this, sizes = pl.model.sizes, H = Math.max(180, Math.min(520, 22 * Math.max.apply(null, sizes) + 30));
     this.pl = pl;
-    var who = pl.p.population ? " (member " + pl.p.frames.members[0] + ")" : "";
+    var who = pl.p.population ? " (the member chosen above)" : "";
     var p = panel(pl, "Network" + who, "Edge width and colour by weight (blue < 0 < red); node colour by bias.");
     var W = fitWidth(p, 300, 560);
     this.c = canvas(W, H, "wf-diagram"); p.appendChild(this.c);
@@ -688,7 +697,7 @@
     var LEVELS = 12, buckets = [];  // edges binned by signed |w| level: one stroke per bin, not per edge
     for (var q = 0; q <= 2 * LEVELS; q++) buckets.push([]);
     for (var l = 0; l < sizes.length - 1; l++) {
-      var w = this.pl.param(this.param(l, false), f, 0), nout = sizes[l + 1];
+      var w = this.pl.param(this.param(l, false), f, this.pl.member), nout = sizes[l + 1];
       for (var i = 0; i < sizes[l]; i++) for (var j = 0; j < nout; j++) {
         var v = Math.max(-1, Math.min(1, w[i * nout + j] * s));
         buckets[Math.round(v * LEVELS) + LEVELS].push(l, i, j);
@@ -708,7 +717,7 @@
     });
     g.font = "11px sans-serif";
     for (var k = 0; k < sizes.length; k++) {
-      var b = k > 0 && this.pl.model.bias ? this.pl.param(this.param(k - 1, true), f, 0) : null;
+      var b = k > 0 && this.pl.model.bias ? this.pl.param(this.param(k - 1, true), f, this.pl.member) : null;
       var bs = b ? 1 / this.pl.p.ranges[this.pl.model.param_names[this.param(k - 1, true)]] : 0;
       var gap = sizes[k] > 1 ? N[k][1][1] - N[k][0][1] : 30, radius = Math.max(2, Math.min(7, gap / 2 - 1));
       for (var n = 0; n < sizes[k]; n++) {
@@ -759,7 +768,7 @@
       counts.fill(0);
       var add = function (v) { counts[Math.max(0, Math.min(bins - 1, Math.floor((v / R + 1) / 2 * bins)))] += 1; };
       if (pop) for (var m = 0; m < pl.M; m++) add(pl.param(choice.p, f, m)[choice.idx]);
-      else for (var i = 0; i < pl.sizes.length; i++) pl.param(i, f, 0).forEach(add);
+      else for (var i = 0; i < pl.sizes.length; i++) pl.param(i, f, pl.member).forEach(add);
       drawHistogram(c, counts, R);
     }};
   };
@@ -780,7 +789,7 @@
     if (!D || pl.model.output === "linear") return null;
     var useTest = D.nte > 0, X = useTest ? D.Xte : D.Xtr, y = useTest ? D.yte : D.ytr, n = y.length;
     var Kc = Math.max(2, K), names = pl.p.names.classes;
-    var who = pl.p.population ? ", member " + pl.p.frames.members[0] : "";
+    var who = pl.p.population ? ", the member chosen above" : "";
     var p = panel(pl, "Confusion matrix (" + (useTest ? "test" : "training") + " points" + who + ")",
       "Rows: true class, columns: predicted class, at the cursor.");
     var table = el("table", "wf-confusion"), head = el("tr"), cells = [];
@@ -796,7 +805,7 @@
     p.appendChild(table); p.appendChild(acc);
     var X64 = Float64Array.from(X), pool = {};
     return {draw: function (f) {
-      var out = forward(pl.model, pl.layers(f, 0), X64, n, false, pool).out, cm = [], right = 0, r, q;
+      var out = forward(pl.model, pl.layers(f, pl.member), X64, n, false, pool).out, cm = [], right = 0, r, q;
       for (r = 0; r < Kc; r++) { cm.push(new Array(Kc).fill(0)); }
       for (var s = 0; s < n; s++) { var pk = predictClass(out, s, K); cm[y[s]][pk] += 1; if (pk === y[s]) right++; }
       for (r = 0; r < Kc; r++) {
@@ -821,9 +830,10 @@
     var row = el("div", "wf-units"), cs = [];
     for (var j = 0; j < shown; j++) { var c = canvas(side, side, "wf-unitimg"); c.title = pl.unitName(1, j); row.appendChild(c); cs.push(c); }
     p.appendChild(row);
+    p.appendChild(samples(pl, side));
     var img = cs[0].getContext("2d").createImageData(side, side);
     return {draw: function (f) {
-      var w = pl.param(0, f, 0), d = img.data;
+      var w = pl.param(0, f, pl.member), d = img.data;
       cs.forEach(function (c, j) {
         for (var i = 0; i < side * side; i++) {
           var li = 3 * lutIndex(w[i * nout + j] / scale);
@@ -833,6 +843,26 @@
       });
     }};
   };
+
+  /* The data themselves: the first training image of each class, in grey (drawn once). */
+  function samples(pl, side) {
+    var D = pl.data, box = el("div"), row = el("div", "wf-units"), seen = {}, lo = Infinity, hi = -Infinity, i;
+    for (i = 0; i < D.Xtr.length; i++) { lo = Math.min(lo, D.Xtr[i]); hi = Math.max(hi, D.Xtr[i]); }
+    box.appendChild(el("div", "wf-caption", "The data: one training image per class"));
+    for (var s = 0; s < D.ntr; s++) {
+      if (seen[D.ytr[s]]) continue;
+      seen[D.ytr[s]] = true;
+      var c = canvas(side, side, "wf-unitimg"), g = c.getContext("2d"), img = g.createImageData(side, side);
+      for (i = 0; i < side * side; i++) {
+        var v = 255 - Math.round(255 * (D.Xtr[s * D.d + i] - lo) / Math.max(1e-12, hi - lo));
+        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+      }
+      g.putImageData(img, 0, 0); c.title = pl.p.names.classes[D.ytr[s]];
+      row.appendChild(c);
+    }
+    box.appendChild(row);
+    return box;
+  }
 
   // ------------------------------------------------------------------ public
   var api = {
