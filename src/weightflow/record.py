@@ -174,11 +174,13 @@ def is_streamed_to(array, path: Path) -> bool:
 # --- JSON ------------------------------------------------------------------------------------------
 
 def clean(value):
-    """JSON-safe copy: numpy scalars to Python, tuples to lists, NaN/inf to None."""
+    """JSON-safe copy: numpy arrays and scalars to Python, tuples to lists, NaN/inf to None."""
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return clean(value.tolist())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

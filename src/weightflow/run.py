@@ -106,6 +106,17 @@ class Run:
 
         return to_torch(self, logits=logits)
 
+    def report(self, findings=None) -> str:
+        """The full self-contained HTML page of this run (see docs/report.md and ``weightflow report``)."""
+        from .report import build_report
+
+        return build_report(self, findings)
+
+    def _repr_html_(self) -> str:  # a Run on its own in a notebook cell shows the compact player
+        from .report import repr_html
+
+        return repr_html(self)
+
     def animate(self, **options):
         """The weight movie inline in a notebook (see ``weightflow.viz.animate``)."""
         from .viz import animate

@@ -21,9 +21,10 @@ def cli():
     """Build, train and watch small neural networks.
 
     \b
-    weightflow demo                  reproduce seed 001 (logistic regression, 15-D, Adam)
+    weightflow demo                  reproduce seed 001 (logistic regression, 15-D, Adam) and its report
     weightflow datasets              list the datasets
     weightflow train --data xor --hidden 8 --activation tanh --steps 2000 --out runs/xor
+    weightflow report runs/xor       one HTML page with a frame player (--open to open it)
     """
 
 
