@@ -78,6 +78,65 @@ class Staging:
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
+    @classmethod
+    def adopt(cls, path: Path, dest: Path) -> "Staging":
+        """Continue writing an existing staging folder (a resumed run) that will become ``dest``."""
+        staging = cls.__new__(cls)
+        staging.dest, staging.path, staging.force = Path(dest), Path(path), True
+        return staging
+
+
+# --- checkpoints: what a resumed run needs, written between chunks ---------------------------------
+
+CHECKPOINT = "checkpoint"
+
+
+def write_checkpoint_start(directory: Path, config: dict, split_arrays: dict, names: list[str], initial) -> None:
+    """What never changes during a run, written once before training: its config, data and initial
+    parameters (the frames stream into ``frames/`` beside them)."""
+    ck = directory / CHECKPOINT
+    ck.mkdir(exist_ok=True)
+    (ck / "config.json").write_text(json.dumps(clean(config), indent=2) + "\n")
+    np.savez(ck / "data.npz", **split_arrays)
+    write_npz(ck / "initial.npz", names, initial)
+
+
+def write_checkpoint(directory: Path, leaves: list[np.ndarray], kept: int, hist: np.ndarray, end: np.ndarray,
+                     seconds: float) -> None:
+    """The training state after ``kept`` frames (every leaf of it), the history so far, in one file
+    replaced atomically: a kill at any moment leaves the previous checkpoint or this one, whole."""
+    ck = directory / CHECKPOINT
+    tmp = ck / "state.partial.npz"
+    np.savez(tmp, kept=np.int64(kept), hist=hist[:, :kept], end=end, seconds=np.float64(seconds),
+             **{f"leaf{i}": np.asarray(x) for i, x in enumerate(leaves)})
+    os.replace(tmp, ck / "state.npz")
+
+
+def read_checkpoint(directory: Path) -> dict:
+    """A checkpoint folder's contents: config (dict), split (dict of arrays), initial (list), leaves,
+    kept, hist, end, seconds."""
+    ck = directory / CHECKPOINT
+    try:
+        config = json.loads((ck / "config.json").read_text())
+        state = read_npz_all(ck / "state.npz")
+        split_arrays = read_npz_all(ck / "data.npz")
+        initial = read_npz_all(ck / "initial.npz")
+    except (DAMAGED + (json.JSONDecodeError,)) as e:
+        raise damaged(ck, "a whole checkpoint (config.json, state.npz, data.npz, initial.npz)", e) from None
+    n = sum(k.startswith("leaf") for k in state)
+    return {"config": config, "split": split_arrays, "initial": initial,
+            "leaves": [state[f"leaf{i}"] for i in range(n)], "kept": int(state["kept"]), "hist": state["hist"],
+            "end": state["end"], "seconds": float(state["seconds"])}
+
+
+def find_checkpoint(dest: Path) -> Path | None:
+    """Where the run meant for ``dest`` can be resumed from: ``dest`` itself (an interrupted run keeps its
+    checkpoint), else the newest staging folder a killed run left beside it."""
+    if (dest / CHECKPOINT / "state.npz").is_file():
+        return dest
+    partial = [p for p in dest.parent.glob(f".{dest.name}.partial-*") if (p / CHECKPOINT / "state.npz").is_file()]
+    return max(partial, key=lambda p: (p / CHECKPOINT / "state.npz").stat().st_mtime) if partial else None
+
 
 def reserve_new(base: str | os.PathLike) -> Path:
     """A new empty folder ``base``, or ``base-2``, ``base-3``, ... when taken: ``mkdir`` is atomic, so two
@@ -104,14 +163,17 @@ class FrameWriter:
     """
 
     def __init__(self, directory: Path | None, names: list[str], shapes: list[tuple], members: int,
-                 frames: int, population: bool):
+                 frames: int, population: bool, reopen: bool = False):
         self.names, self.shapes, self.members, self.frames = names, shapes, members, frames
         self.population, self.directory = population, directory
         if directory is None:
             self.arrays = [np.empty((members, frames, *s), np.float32) for s in shapes]
             return
         (directory / "frames").mkdir(parents=True, exist_ok=True)
-        self.offsets = [self._preallocate(self.path(n), s) for n, s in zip(names, shapes)]
+        if reopen:  # a resumed run: the frames so far are in place (cut short if it was interrupted)
+            self.offsets = [self._extend(self.path(n), s) for n, s in zip(names, shapes)]
+        else:
+            self.offsets = [self._preallocate(self.path(n), s) for n, s in zip(names, shapes)]
 
     def path(self, name: str) -> Path:
         return self.directory / "frames" / f"{name}.npy"
@@ -123,6 +185,24 @@ class FrameWriter:
         offset = created.offset
         created.flush()
         del created
+        return offset
+
+    def _extend(self, path: Path, shape: tuple) -> int:
+        """Give a frame file its full frame axis again, keeping the frames it has; returns the data offset."""
+        old = np.load(path, mmap_mode="r")
+        axis = 1 if self.population else 0
+        if old.shape[axis] == self.frames:
+            return old.offset
+        tmp = path.with_suffix(".extend.npy")
+        offset = self._preallocate(tmp, shape)
+        full = np.load(tmp, mmap_mode="r+")
+        if self.population:
+            full[:, :old.shape[1]] = old
+        else:
+            full[:old.shape[0]] = old
+        full.flush()
+        del full, old
+        os.replace(tmp, path)
         return offset
 
     def write(self, lo: int, blocks: list[np.ndarray]) -> None:

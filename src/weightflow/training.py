@@ -10,10 +10,13 @@ Arrays keep a leading member axis throughout; a single run drops it once, in ``_
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import shutil
 import sys
 import time
+from pathlib import Path
 from typing import NamedTuple, Sequence
 
 import jax
@@ -22,6 +25,10 @@ import numpy as np
 
 from .model import MLP
 from .program import TrainData, compiled_chunk, unpack_blocks
+from . import record
+from .config import RunConfig
+from .datasets import Split
+from .errors import WeightflowError
 from .record import FrameWriter, Staging
 from .signals import signals_deferred, terminate_as_interrupt
 from .resolve import Resolved, resolve
@@ -40,7 +47,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
           data_options: dict | None = None, progress: bool | None = None,
           optimizer_options: dict | None = None, population: int | None = None,
           split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
-          out: str | os.PathLike | None = None, force: bool = False) -> Run:
+          out: str | os.PathLike | None = None, force: bool = False,
+          resume: str | os.PathLike | None = None) -> Run:
     """Train ``model`` on ``data`` and record its weights as it goes.
 
     data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
@@ -66,7 +74,10 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     :mod:`weightflow.grid`). init_scale: a factor on every initial weight matrix (biases keep theirs).
     out: write the run directory there, streaming frames to disk chunk by chunk into a staging folder
     beside it that is renamed into place at the end (so ``out`` is whole or absent); an earlier run
-    there is replaced only with ``force``.
+    there is replaced only with ``force``. While it trains, a checkpoint (the whole training state and
+    the history so far) is written there at most once a second; ``resume=DIR`` continues an interrupted
+    or killed run from it (every other argument is then taken from the checkpoint), and the result
+    equals the uninterrupted run bit for bit.
     Returns a :class:`Run`; its status is ``completed``, ``diverged`` or ``interrupted`` (Ctrl-C or
     SIGTERM, between chunks). Diverged: the train loss became NaN/inf or grew past
     ``EXPLODED`` times its start; training stops, the frames before it are kept, the final parameters
@@ -74,28 +85,91 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     population a member that diverges does not stop the others; ``run.member_status`` says which did,
     ``metrics["diverged_members"]`` how many, and the status is ``diverged`` when all of them did.
     """
+    if resume is not None:
+        return _resume(Path(resume), progress)
     res = resolve(model, data, optimizer, lr, steps=steps, epochs=epochs, batch_size=batch_size,
                   record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, init=init,
                   loss=loss, standardize=standardize, data_options=data_options,
                   optimizer_options=optimizer_options, population=population, split_seed=split_seed,
                   init_scale=init_scale)
-    staging = None if out is None else Staging(out, force)
+    return _train(res, None if out is None else Staging(out, force), init, progress)
+
+
+def _train(res: Resolved, staging: Staging | None, init, progress, start: dict | None = None) -> Run:
+    """Plan, start (or restore ``start``, a checkpoint), drive and finish a resolved run, writing it
+    into ``staging`` (then renamed into place) when given."""
     try:
         plan = plan_chunks(res.config.schedule, res.config.members, _width(res))
         state, params0, devices = _start(res, init)
-        writer = FrameWriter(staging and staging.path, res.config.model.param_names,
-                             res.config.model.param_shapes, res.config.members, plan.frames, population is not None)
+        names = res.config.model.param_names
+        if start is not None:
+            state, params0 = _restored(state, start["leaves"]), [start["initial"][n] for n in names]
+        writer = FrameWriter(staging and staging.path, names, res.config.model.param_shapes, res.config.members,
+                             plan.frames, res.config.population is not None, reopen=start is not None)
+        if staging is not None and start is None:
+            record.write_checkpoint_start(staging.path, res.config.to_dict(),
+                                          {f: getattr(res.split, f) for f in record.SPLIT_FIELDS}, names, params0)
+        save = None if staging is None else functools.partial(_checkpoint, staging.path)
         with terminate_as_interrupt():
-            outcome = _drive(res, plan, state, writer, progress)
+            outcome = _drive(res, plan, state, writer, progress, start, save)
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
             if staging is not None:
+                _keep_checkpoint_if_resumable(staging.path, outcome)
                 run.write_into(staging.path)
                 staging.commit()
         return run
     finally:
         if staging is not None:
             staging.abort()  # a no-op after the commit
+
+
+def _checkpoint(directory: Path, state, kept: int, hist: np.ndarray, end: np.ndarray, seconds: float) -> None:
+    leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(state)]
+    record.write_checkpoint(directory, leaves, kept, hist, end, seconds)
+
+
+def _keep_checkpoint_if_resumable(directory: Path, outcome: "Outcome") -> None:
+    """An interrupted run keeps its checkpoint (``--resume`` continues it); others drop it."""
+    if outcome.status == "interrupted":
+        _checkpoint(directory, outcome.state, outcome.kept, outcome.hist, outcome.end, outcome.seconds)
+    else:
+        shutil.rmtree(directory / record.CHECKPOINT, ignore_errors=True)
+
+
+def _restored(state, leaves: list[np.ndarray]):
+    """``state`` with every leaf replaced by a checkpoint's, on the same devices and sharding."""
+    ref, treedef = jax.tree_util.tree_flatten(state)
+    if len(ref) != len(leaves) or any(np.shape(a) != np.shape(b) for a, b in zip(ref, leaves)):
+        raise WeightflowError("checkpoint state.npz: expected the training state of this run, got arrays of other "
+                              "shapes; the checkpoint is damaged (train again)")
+    return treedef.unflatten([jax.device_put(np.asarray(x, a.dtype), a.sharding) for a, x in zip(ref, leaves)])
+
+
+def _resume(dest: Path, progress) -> Run:
+    """Continue the run meant for ``dest`` from its checkpoint: the result equals the uninterrupted run."""
+    where = record.find_checkpoint(dest)
+    if where is None:
+        done = (dest / "run.json").is_file()
+        raise WeightflowError(f"--resume {dest}: expected an interrupted or killed run with a checkpoint, got "
+                              f"{'a run that ended' if done else 'none'}; "
+                              f"{'it needs no resuming' if done else 'check the path (the --out of the run)'}")
+    ck = record.read_checkpoint(where)
+    cfg = RunConfig.from_dict(ck["config"], f"{where / record.CHECKPOINT / 'config.json'}")
+    if cfg.optimizer.name == "custom":
+        raise WeightflowError(f"--resume {dest}: expected a run with a named optimizer, got a custom optax one "
+                              "(its settings are not stored); train it again")
+    s = cfg.schedule
+    res = resolve(cfg.model, Split(**ck["split"]), cfg.optimizer.name, cfg.optimizer.lr, steps=s.steps, epochs=None,
+                  batch_size=s.batch_size, record_every=s.record_every, eval_every=s.eval_every,
+                  test_size=cfg.data.test_size, seed=cfg.seed, init=None, loss=cfg.loss,
+                  standardize=cfg.data.standardize, data_options=None, optimizer_options=cfg.optimizer.options,
+                  population=cfg.population, split_seed=cfg.data.split_seed, init_scale=cfg.init_scale)
+    if where == dest:  # an interrupted run: back into a staging folder until it is whole again
+        moved = dest.parent / f".{dest.name}.partial-{os.getpid()}-resume"
+        os.rename(dest, moved)
+        where = moved
+    return _train(res._replace(config=cfg), Staging.adopt(where, dest), None, progress, ck)
 
 
 def _width(res: Resolved) -> int:
@@ -136,9 +210,15 @@ def _train_data(res: Resolved) -> TrainData:
                      jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
 
 
-def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress) -> Outcome:
+CHECKPOINT_SECONDS = 1.0  # at most one checkpoint a second (and one after the first chunk)
+
+
+def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start: dict | None = None,
+           save=None) -> Outcome:
     """Call the compiled chunk over the plan, handing each chunk's frames to ``writer``. A single run
-    stops at its first non-finite loss (``diverged``); Ctrl-C stops between chunks (``interrupted``)."""
+    stops at its first non-finite loss (``diverged``); Ctrl-C stops between chunks (``interrupted``).
+    ``start``: a checkpoint to continue from (its frames kept, history, end metrics, seconds);
+    ``save(state, kept, hist, end, seconds)`` writes a checkpoint."""
     cfg, single = res.config, res.config.population is None
     tdata = _train_data(res)
     chunk = compiled_chunk(cfg.model, cfg.loss, res.opt, res.lr, res.options, cfg.schedule, cfg.data.n_train,
@@ -147,8 +227,13 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress)
     hist = np.full((cfg.members, plan.frames, n_head), np.nan, np.float32)
     end = np.full((cfg.members, n_head), np.nan)
     status, kept, at, bar, t0 = "completed", 0, None, _progress(progress, cfg.schedule.steps), time.perf_counter()
+    before = 0.0  # seconds trained before a resume
+    if start is not None:
+        kept, before = start["kept"], start["seconds"]
+        hist[:, :kept], end = start["hist"], start["end"]
+    saved = -math.inf
     try:
-        for c in range(plan.n_chunks):
+        for c in range(kept // plan.per_chunk, plan.n_chunks):
             lo, real, n_inner, do_eval = plan.chunk(c)
             new_state, flat, at_end = chunk(state, (jnp.asarray(n_inner), jnp.asarray(do_eval)), tdata)
             flat = np.asarray(flat)[..., :real, :]
@@ -169,13 +254,16 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress)
             if single and _diverged(end[0, :1], hist[0, 0, 0]).any():
                 status, at = "diverged", plan.steps_done(kept)  # after the last frame: its frames are kept
                 break
+            if save is not None and time.perf_counter() - saved >= CHECKPOINT_SECONDS and c < plan.n_chunks - 1:
+                save(state, kept, hist, end, before + time.perf_counter() - t0)
+                saved = time.perf_counter()
             _advance(bar, plan.steps_done(kept), end, single)
     except KeyboardInterrupt:
         status = "interrupted"
     finally:
         if bar is not None:
             bar.stop()
-    return Outcome(state, hist, end, kept, status, time.perf_counter() - t0, at)
+    return Outcome(state, hist, end, kept, status, before + time.perf_counter() - t0, at)
 
 
 def _diverged(loss: np.ndarray, start: float) -> np.ndarray:
