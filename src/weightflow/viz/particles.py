@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import bad_input
 from ..grid import label as grid_label
-from ._common import NEGATIVE, POSITIVE, Display, frame_index, new_axes, nice_step, run_title
+from ._common import (NEGATIVE, POSITIVE, Display, check_inputs, feature_names, frame_index, new_axes,
+                      nice_step, run_title)
 from .population import groups_label, pick_groups
 
 NEUTRAL = "#6a3d9a"  # several outputs: the size is a norm, it has no sign
@@ -338,16 +339,12 @@ def _layer_frames(run, layer, owner_members, idx):
 def _layer_input_names(run, layer, d) -> list[str]:
     """Names of the ``d`` inputs of ``layer``: the features for the first, hidden units after."""
     if layer == 1:
-        from ._common import feature_names
-
         return feature_names(run)
     return [f"h{layer - 1}.{k + 1}" if run.model.n_layers > 2 else f"h{k + 1}" for k in range(d)]
 
 
 def _input_plane(run, vec, layer, inputs, in_names):
     """Positions (particles, S, 2) in the plane of two chosen inputs' weights, and its labels."""
-    from ._common import check_inputs
-
     d = vec.shape[2]
     if layer == 1:
         i, j = check_inputs(run, inputs, 2, "particles")

@@ -23,8 +23,8 @@ import numpy as np
 
 from ..grid import label as grid_label
 from ..errors import WeightflowError, bad_input
-from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step, pyplot,
-                      run_title, step_axis)
+from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step,
+                      parse_int_list, pyplot, run_title, step_axis)
 
 # One colour per grid point (and per line in the success picture); not the class colours' first pair.
 # Ordered like the points; none is class 0's blue or class 1's orange, so lines never read as classes.
@@ -410,7 +410,6 @@ def _check_bins(bins):
 def _distribution_panels(run, params, idx, entries):
     """``[(label, values (members, frames, k), entry indices), ...]``: per parameter one pooled panel,
     or one panel per chosen entry (``entries``: "pooled", "each" or indices), members ``idx``."""
-    from ._common import parse_int_list
     from .trajectories import entry_names
 
     names = run.model.param_names
@@ -514,8 +513,6 @@ class BoundaryOverlay(Display):
             if n > max_members:
                 shown = np.unique(np.linspace(0, n - 1, int(max_members)).round().astype(int))
         else:
-            from ._common import parse_int_list
-
             shown = parse_int_list(members, "boundaries members", "members=(0, 1, 2)")
             if shown is None or any(m >= n for m in shown):
                 raise bad_input("boundaries members", f"member indices from 0 to {n - 1}", members,
