@@ -307,3 +307,35 @@ def test_plot_never_imports_jax(run_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr
     rc, jax_modules = json.loads(proc.stdout.strip().splitlines()[-1])
     assert rc == 0 and jax_modules == []
+
+
+def _constructor_lists_every_attribute(display):
+    """The display's constructor is keyword-only and names every attribute it holds (scikit-learn's
+    displays): rebuilding it from its own attributes gives the same attributes."""
+    import inspect
+
+    params = inspect.signature(type(display).__init__).parameters
+    kinds = {p.kind for name, p in params.items() if name != "self"}
+    assert kinds == {inspect.Parameter.KEYWORD_ONLY}, type(display).__name__
+    held = {k: v for k, v in vars(display).items() if not k.endswith("_")}
+    assert set(held) == set(params) - {"self"}, type(display).__name__
+    again = type(display)(**held)
+    assert {k: v for k, v in vars(again).items() if not k.endswith("_")}.keys() == held.keys()
+    assert all(vars(again)[k] is v for k, v in held.items())
+    with pytest.raises(TypeError):
+        type(display)(*held.values())
+
+
+def test_displays_take_explicit_keyword_only_arguments(run, run3_dir):
+    from weightflow.viz.boundary import DecisionBoundary
+    from weightflow.viz.data import DataScatter, DataScatter3D
+    from weightflow.viz.diagram import NetworkDiagram
+    from weightflow.viz.mistakes import Mistakes
+    from weightflow.viz.particles import Particles
+    from weightflow.viz.trajectories import GroupedTrajectories
+
+    run3 = wf.load_run(run3_dir)
+    for display in (DecisionBoundary.from_run(run, resolution=20), DataScatter.from_run(run),
+                    DataScatter3D.from_run(run3), NetworkDiagram.from_run(run), Mistakes.from_run(run),
+                    Particles.from_run(run), GroupedTrajectories.from_run(run3)):
+        _constructor_lists_every_attribute(display)

@@ -424,3 +424,12 @@ def test_plot_population_never_imports_jax(pop_dirs, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [0, []]
+
+
+def test_population_displays_take_explicit_keyword_only_arguments(grid):
+    from test_viz import _constructor_lists_every_attribute
+
+    for display in (viz.PopulationCurves.from_run(grid), viz.WeightDistribution.from_run(grid),
+                    viz.BoundaryOverlay.from_run(grid, members=(0, 20), resolution=20),
+                    viz.SuccessRate.from_run(grid)):
+        _constructor_lists_every_attribute(display)

@@ -179,11 +179,43 @@ def one_step(model, data, params: Sequence | None = None, *, lr: float = 0.1, lo
     ``train`` draws them). lr: the learning rate; loss: bce, ce, mse or sse (default: by output).
     max_patterns: how many patterns the per-pattern tables list (None: all); the step uses all.
     """
+    from .optim import check_lr
+    from .training import train
+
+    X, y, feature_names = _step_data(model, data, feature_names)
+    lr = check_lr(lr)
+    run = train(model, (X, y), optimizer="gd", lr=lr, steps=1, record_every=1, test_size=0, seed=seed,
+                init=params, loss=loss, progress=False)
+    step = _textbook_step(model, run, lr)
+    v = step.values
+    n = len(step.T)
+    shown = n if max_patterns is None else min(n, int(max_patterns))
+    rows = _PatternRows(shown, f" (the first {shown} of {n} patterns; the step uses all {n})" if shown < n else "")
+    units = _unit_names(model, feature_names)
+    tables = _weight_tables(model, units, "weights", "Weights before the step", v["old_params"],
+                            "rows: the sending unit (bias: a unit that always outputs 1); columns: the receiving unit")
+    tables += _forward_tables(model, step, units, rows)
+    tables += _backward_tables(model, step, units, rows, digits)
+    scale_text = f"1/{n} sum_p" if v["loss_name"] != "sse" else "sum_p"
+    tables += _weight_tables(model, units, "update", "Weight updates", v["updates"],
+                             f"delta_W[i, j] = -lr * {scale_text} out_i * delta_j (lr {lr:g}); "
+                             f"bias: -lr * {scale_text} delta_j")
+    tables += _weight_tables(model, units, "new", "New weights (the engine's step)", v["new_params"],
+                             f"W + delta_W, as the engine computed it; largest |textbook - engine| = "
+                             f"{fmt_number(v['max_difference'], 3)}")
+    summary = [f"data: {n} patterns, {model.sizes[0]} inputs; loss {v['loss_name']}; plain gradient descent, "
+               f"lr {lr:g}, one full-batch step",
+               f"loss before the step: E = {fmt_number(v['loss'], digits)} (textbook), "
+               f"{fmt_number(v['engine_loss'], digits)} (engine); new weights: textbook and engine agree to "
+               f"{fmt_number(v['max_difference'], 3)}"]
+    return Explanation(f"One training step of {model}", summary, tables, v, digits)
+
+
+def _step_data(model, data, feature_names):
+    """``(X, y, feature_names)`` of ``data`` (a name, a Dataset or ``(X, y)``) for ``model`` (checked)."""
     from .check import _as_arrays
     from .datasets import Dataset
     from .model import MLP
-    from .optim import check_lr
-    from .training import train
 
     if not isinstance(model, MLP):
         raise bad_input("model", "a weightflow.MLP", type(model).__name__, "e.g. weightflow.MLP([2, 2, 1])")
@@ -194,97 +226,104 @@ def one_step(model, data, params: Sequence | None = None, *, lr: float = 0.1, lo
     if feature_names is None and isinstance(data, Dataset):
         feature_names = data.feature_names
     X, y = _as_arrays(data)
-    lr = check_lr(lr)
-    run = train(model, (X, y), optimizer="gd", lr=lr, steps=1, record_every=1, test_size=0, seed=seed,
-                init=params, loss=loss, progress=False)
+    return X, y, feature_names
+
+
+@dataclass
+class _Step:
+    """The textbook step beside the engine's: ``values`` (as ``Explanation.values``), the inputs
+    ``X`` (n, d) float64, the targets ``T`` (n, K) and the activation of every layer ``acts``."""
+
+    values: dict
+    X: np.ndarray
+    T: np.ndarray
+    acts: list
+
+
+def _textbook_step(model, run, lr) -> _Step:
+    """The step of ``run`` (one gd step, every pattern) computed again with :mod:`weightflow.reference`."""
     loss = run.config.loss
     old = [np.asarray(p, np.float64) for p in run.initial_params]
     new = [np.asarray(p, np.float64) for p in run.params]
     X64 = np.asarray(run.split.X_train, np.float64)
-    y_ = np.asarray(run.split.y_train)
-    n = len(y_)
-
-    # --- the textbook computation -------------------------------------------------------------
     acts = reference.model_activations(model)
     fwd = reference.forward(old, X64, acts, model.bias)
-    T = reference.targets(y_, model.sizes[-1])
+    T = reference.targets(np.asarray(run.split.y_train), model.sizes[-1])
     per = reference.loss_per_pattern(loss, fwd.nets[-1], fwd.outs[-1], T)
-    E = reference.total_loss(loss, per)
     ds = reference.deltas(old, fwd, T, acts, loss, model.bias)
     grads = reference.gradients_from_deltas(fwd, ds, loss, model.bias)
     updates = [-lr * g for g in grads]
     ref_new = [p + u for p, u in zip(old, updates)]
-    max_diff = max(float(np.max(np.abs(r - e))) for r, e in zip(ref_new, new))
-    engine_loss = float(run.history["train_loss"][0])
-    prediction = reference._prediction(loss, fwd.nets[-1], fwd.outs[-1])
+    values = {"outputs": fwd.outs[-1], "prediction": reference._prediction(loss, fwd.nets[-1], fwd.outs[-1]),
+              "loss_per_pattern": per, "loss": reference.total_loss(loss, per),
+              "engine_loss": float(run.history["train_loss"][0]), "nets": fwd.nets, "outs": fwd.outs,
+              "deltas": ds, "grads": grads, "updates": updates, "old_params": old, "reference_params": ref_new,
+              "new_params": new, "max_difference": max(float(np.max(np.abs(r - e))) for r, e in zip(ref_new, new)),
+              "lr": lr, "loss_name": loss}
+    return _Step(values, X64, T, acts)
 
-    # --- tables -------------------------------------------------------------------------------
-    units = _unit_names(model, feature_names)
-    shown = n if max_patterns is None else min(n, int(max_patterns))
-    pat = [str(p + 1) for p in range(shown)]
-    cut = f" (the first {shown} of {n} patterns; the step uses all {n})" if shown < n else ""
+
+@dataclass
+class _PatternRows:
+    """How many patterns the per-pattern tables list (``shown``) and the title suffix saying so."""
+
+    shown: int
+    cut: str
+
+    def table(self, title, header, per_pattern, note, key, extra=()):
+        """A table of one row per shown pattern: its number, then ``per_pattern(p)``; ``extra`` rows after."""
+        rows = [[str(p + 1), *per_pattern(p)] for p in range(self.shown)]
+        return Table(title + self.cut, header, rows + list(extra), note, key)
+
+
+def _weight_tables(model, units, key, title, Ws, note=""):
+    """One table per layer: a row per sending unit (and the bias), a column per receiving unit."""
+    out = []
+    for l in range(model.n_layers):
+        W = Ws[2 * l] if model.bias else Ws[l]
+        rows = [[units[l][i], *map(float, W[i])] for i in range(W.shape[0])]
+        if model.bias:
+            rows.append(["bias", *map(float, Ws[2 * l + 1])])
+        names = f"W{l + 1}" + (f", b{l + 1}" if model.bias else "")
+        out.append(Table(f"{title}: {names} (layer {l} -> layer {l + 1})", ["from \\ to", *units[l + 1]], rows,
+                         note if l == 0 else "", f"{key}{l + 1}"))
+    return out
+
+
+def _forward_tables(model, step, units, rows):
+    """The inputs and targets, then every layer's net inputs and activations."""
+    X64, T, acts, v = step.X, step.T, step.acts, step.values
     L = model.n_layers
-    tables = []
-
-    def weight_table(key, title, Ws, note=""):
-        """One table per layer: a row per sending unit (and the bias), a column per receiving unit."""
-        out = []
-        for l in range(L):
-            W = Ws[2 * l] if model.bias else Ws[l]
-            rows = [[units[l][i], *map(float, W[i])] for i in range(W.shape[0])]
-            if model.bias:
-                rows.append(["bias", *map(float, Ws[2 * l + 1])])
-            names = f"W{l + 1}" + (f", b{l + 1}" if model.bias else "")
-            out.append(Table(f"{title}: {names} (layer {l} -> layer {l + 1})", ["from \\ to", *units[l + 1]], rows,
-                             note if l == 0 else "", f"{key}{l + 1}"))
-        return out
-
-    tables += weight_table("weights", "Weights before the step", old,
-                           "rows: the sending unit (bias: a unit that always outputs 1); columns: the receiving unit")
     t_head = ["target"] if T.shape[1] == 1 else [f"t_{u}" for u in units[-1]]
-    tables.append(Table("Inputs and targets" + cut, ["pattern", *units[0], *t_head],
-                        [[pat[p], *map(float, X64[p]), *map(float, T[p])] for p in range(shown)],
-                        "out0 = the input pattern", "inputs"))
+    tables = [rows.table("Inputs and targets", ["pattern", *units[0], *t_head],
+                         lambda p: [*map(float, X64[p]), *map(float, T[p])], "out0 = the input pattern", "inputs")]
     for l in range(L):
         kind = f"hidden, {acts[l]}" if l < L - 1 else f"output, {acts[l]}"
         u = units[l + 1]
         b = f" + b{l + 1}" if model.bias else ""
-        tables.append(Table(f"Layer {l + 1} ({kind}): net inputs and activations" + cut,
-                            ["pattern", *[f"net {x}" for x in u], *[f"out {x}" for x in u]],
-                            [[pat[p], *map(float, fwd.nets[l][p]), *map(float, fwd.outs[l + 1][p])]
-                             for p in range(shown)],
-                            f"net{l + 1} = out{l} @ W{l + 1}{b};  out{l + 1} = {acts[l]}(net{l + 1})", f"layer{l + 1}"))
-    loss_rows = [[pat[p], float(per[p])] for p in range(shown)]
-    loss_rows.append(["E (mean)" if loss != "sse" else "E (sum)", E])
+        tables.append(rows.table(f"Layer {l + 1} ({kind}): net inputs and activations",
+                                 ["pattern", *[f"net {x}" for x in u], *[f"out {x}" for x in u]],
+                                 lambda p, l=l: [*map(float, v["nets"][l][p]), *map(float, v["outs"][l + 1][p])],
+                                 f"net{l + 1} = out{l} @ W{l + 1}{b};  out{l + 1} = {acts[l]}(net{l + 1})",
+                                 f"layer{l + 1}"))
+    return tables
+
+
+def _backward_tables(model, step, units, rows, digits):
+    """The loss of every pattern, the output deltas and the hidden deltas (last layer first)."""
+    v, acts, loss = step.values, step.acts, step.values["loss_name"]
+    per, ds, L = v["loss_per_pattern"], v["deltas"], model.n_layers
     pred_note = (f" (a = {'sigmoid' if loss == 'bce' else 'softmax'}(net): the loss squashes the linear output itself)"
                  if loss in ("bce", "ce") and model.output == "linear" else "")
-    tables.append(Table(f"Loss per pattern ({loss})" + cut, ["pattern", "loss"], loss_rows,
-                        _LOSS_TEXT[loss] + pred_note + f"; engine's E = {fmt_number(engine_loss, digits)}", "loss"))
-    tables.append(Table("Output deltas" + cut, ["pattern", *[f"delta {x}" for x in units[-1]]],
-                        [[pat[p], *map(float, ds[-1][p])] for p in range(shown)],
-                        _output_delta_text(loss, model.output), f"delta{L}"))
+    tables = [rows.table(f"Loss per pattern ({loss})", ["pattern", "loss"], lambda p: [float(per[p])],
+                         _LOSS_TEXT[loss] + pred_note + f"; engine's E = {fmt_number(v['engine_loss'], digits)}",
+                         "loss", extra=[["E (mean)" if loss != "sse" else "E (sum)", v["loss"]]]),
+              rows.table("Output deltas", ["pattern", *[f"delta {x}" for x in units[-1]]],
+                         lambda p: [*map(float, ds[-1][p])], _output_delta_text(loss, model.output), f"delta{L}")]
     for l in range(L - 2, -1, -1):
-        u = units[l + 1]
-        tables.append(Table(f"Hidden deltas, layer {l + 1} ({acts[l]})" + cut,
-                            ["pattern", *[f"delta {x}" for x in u]],
-                            [[pat[p], *map(float, ds[l][p])] for p in range(shown)],
-                            f"delta{l + 1} = (delta{l + 2} @ W{l + 2}.T) * f'(net{l + 1}),  "
-                            f"f'(net) = {_DERIV_TEXT[acts[l]]}", f"delta{l + 1}"))
-    scale_text = f"1/{n} sum_p" if loss != "sse" else "sum_p"
-    tables += weight_table("update", "Weight updates", updates,
-                           f"delta_W[i, j] = -lr * {scale_text} out_i * delta_j (lr {lr:g}); "
-                           f"bias: -lr * {scale_text} delta_j")
-    tables += weight_table("new", "New weights (the engine's step)", new,
-                           f"W + delta_W, as the engine computed it; largest |textbook - engine| = "
-                           f"{fmt_number(max_diff, 3)}")
-
-    title = f"One training step of {model}"
-    summary = [f"data: {n} patterns, {model.sizes[0]} inputs; loss {loss}; plain gradient descent, "
-               f"lr {lr:g}, one full-batch step",
-               f"loss before the step: E = {fmt_number(E, digits)} (textbook), {fmt_number(engine_loss, digits)} "
-               f"(engine); new weights: textbook and engine agree to {fmt_number(max_diff, 3)}"]
-    values = {"outputs": fwd.outs[-1], "prediction": prediction, "loss_per_pattern": per, "loss": E,
-              "engine_loss": engine_loss, "nets": fwd.nets, "outs": fwd.outs, "deltas": ds, "grads": grads,
-              "updates": updates, "old_params": old, "reference_params": ref_new, "new_params": new,
-              "max_difference": max_diff, "lr": lr, "loss_name": loss}
-    return Explanation(title, summary, tables, values, digits)
+        tables.append(rows.table(f"Hidden deltas, layer {l + 1} ({acts[l]})",
+                                 ["pattern", *[f"delta {x}" for x in units[l + 1]]],
+                                 lambda p, l=l: [*map(float, ds[l][p])],
+                                 f"delta{l + 1} = (delta{l + 2} @ W{l + 2}.T) * f'(net{l + 1}),  "
+                                 f"f'(net) = {_DERIV_TEXT[acts[l]]}", f"delta{l + 1}"))
+    return tables

@@ -130,6 +130,33 @@ def sine_boundary(
     ``variant`` "001" (n 400, x1 >= 5 sin x2) or "000" (n 800, x1 + 2 x2 >= sin x2 + 5) fills every
     option left as None. Returns X (n, 2 + noise_dims) float32, y (n,) in {0, 1}.
     """
+    o = _sine_options(variant, n=n, noise_dims=noise_dims, noise_scale=noise_scale, coef=coef,
+                      amplitude=amplitude, threshold=threshold, seed=seed)
+    coef, amplitude, threshold = o["coef"], o["amplitude"], o["threshold"]
+    rng = np.random.default_rng(o["seed"])
+    x = _gaussian_plane(rng, o["n"])
+    lhs = coef[0] * x[:, 0] + coef[1] * x[:, 1]
+    y = (lhs >= amplitude * np.sin(x[:, 1]) + threshold).astype(np.int64)
+    X = _embed(rng, x, o["noise_dims"], o["noise_scale"])
+    d = X.shape[1]
+    noise_text = _noise_text(o["noise_dims"], o["noise_scale"])
+    description = (
+        f"sine-boundary (variant {o['variant']}): {o['n']} samples, {d} features (x1, x2 ~ 10*randn{noise_text}), "
+        f"label 1 where {_boundary(coef)} >= {_sine_rhs(amplitude, threshold)}, seed {o['seed']}"
+    )
+    return generated(
+        "sine-boundary",
+        X,
+        y,
+        feature_names=[f"x{i + 1}" for i in range(d)],
+        class_names=BINARY,
+        description=description,
+        options=o,
+    )
+
+
+def _sine_options(variant, *, n, noise_dims, noise_scale, coef, amplitude, threshold, seed) -> dict:
+    """``sine_boundary``'s options, checked, with every None filled from ``variant``'s defaults."""
     where = "sine-boundary option"
     key = str(variant).strip()
     if key.isdigit():
@@ -142,47 +169,20 @@ def sine_boundary(
             "pass variant='001' (seed 001) or variant='000' (seed 000)",
         )
     base = SINE_VARIANTS[key]
-    n = check_int(f"{where} n", base["n"] if n is None else n, low=1, example=base["n"])
-    noise_dims = check_int(f"{where} noise_dims", noise_dims, low=0, example=13)
-    noise_scale = check_float(
-        f"{where} noise_scale",
-        base["noise_scale"] if noise_scale is None else noise_scale,
-        low=0.0,
-        example=0.1,
-    )
-    coef = check_pair(f"{where} coef", base["coef"] if coef is None else coef)
-    amplitude = check_float(f"{where} amplitude", base["amplitude"] if amplitude is None else amplitude)
-    threshold = check_float(f"{where} threshold", base["threshold"] if threshold is None else threshold)
-    seed = check_seed(f"{where} seed", seed)
-    rng = np.random.default_rng(seed)
-    x = _gaussian_plane(rng, n)
-    lhs = coef[0] * x[:, 0] + coef[1] * x[:, 1]
-    y = (lhs >= amplitude * np.sin(x[:, 1]) + threshold).astype(np.int64)
-    X = _embed(rng, x, noise_dims, noise_scale)
-    d = X.shape[1]
-    options = dict(
+    return dict(
         variant=key,
-        n=n,
-        noise_dims=noise_dims,
-        noise_scale=noise_scale,
-        coef=coef,
-        amplitude=amplitude,
-        threshold=threshold,
-        seed=seed,
-    )
-    noise_text = _noise_text(noise_dims, noise_scale)
-    description = (
-        f"sine-boundary (variant {key}): {n} samples, {d} features (x1, x2 ~ 10*randn{noise_text}), "
-        f"label 1 where {_boundary(coef)} >= {_sine_rhs(amplitude, threshold)}, seed {seed}"
-    )
-    return generated(
-        "sine-boundary",
-        X,
-        y,
-        feature_names=[f"x{i + 1}" for i in range(d)],
-        class_names=BINARY,
-        description=description,
-        options=options,
+        n=check_int(f"{where} n", base["n"] if n is None else n, low=1, example=base["n"]),
+        noise_dims=check_int(f"{where} noise_dims", noise_dims, low=0, example=13),
+        noise_scale=check_float(
+            f"{where} noise_scale",
+            base["noise_scale"] if noise_scale is None else noise_scale,
+            low=0.0,
+            example=0.1,
+        ),
+        coef=check_pair(f"{where} coef", base["coef"] if coef is None else coef),
+        amplitude=check_float(f"{where} amplitude", base["amplitude"] if amplitude is None else amplitude),
+        threshold=check_float(f"{where} threshold", base["threshold"] if threshold is None else threshold),
+        seed=check_seed(f"{where} seed", seed),
     )
 
 

@@ -23,8 +23,15 @@ class DecisionBoundary(Display):
     inputs), the data (``X_train``, ``y_train``, ``X_test``, ``y_test``).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, inputs, xx, yy, points, classes, proba, frame, step, held, X_train, y_train, X_test,
+                 y_test, feature_names, class_names, n_classes, sigmoid, extent, title=""):
+        """xx, yy, classes, proba: (resolution, resolution); points: (resolution**2, d); held: (d,);
+        X_train (n, d), y_train (n,), X_test (m, d), y_test (m,); extent: (xmin, xmax, ymin, ymax)."""
+        self.inputs, self.xx, self.yy, self.points = inputs, xx, yy, points
+        self.classes, self.proba, self.frame, self.step, self.held = classes, proba, frame, step, held
+        self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
+        self.feature_names, self.class_names, self.n_classes = feature_names, class_names, n_classes
+        self.sigmoid, self.extent, self.title = sigmoid, extent, title
 
     @classmethod
     def from_run(cls, run, *, frame=-1, inputs=None, resolution=200, margin=0.1, extent=None):
@@ -61,7 +68,7 @@ class DecisionBoundary(Display):
                    X_train=np.asarray(s.X_train), y_train=np.asarray(s.y_train), X_test=np.asarray(s.X_test),
                    y_test=np.asarray(s.y_test), feature_names=names, class_names=class_names(run),
                    n_classes=max(2, run.model.sizes[-1]), sigmoid=out.shape[1] == 1, title=run_title(run),
-                   extent=tuple(float(e) for e in extent), figure_=None)
+                   extent=tuple(float(e) for e in extent))
 
     def plot(self, ax=None, *, show_title=True, legend=True):
         own = ax is None

@@ -18,8 +18,12 @@ class DataScatter(Display):
     Attributes: ``inputs``, ``X_train``, ``y_train``, ``X_test``, ``y_test``.
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, inputs, X_train, y_train, X_test, y_test, feature_names, class_names, title="",
+                 standardised=False):
+        """inputs: two input indices; X_train (n, d), y_train (n,), X_test (m, d), y_test (m,)."""
+        self.inputs, self.X_train, self.y_train, self.X_test, self.y_test = inputs, X_train, y_train, X_test, y_test
+        self.feature_names, self.class_names, self.title = feature_names, class_names, title
+        self.standardised = standardised
 
     @classmethod
     def from_run(cls, run, *, inputs=None):
@@ -27,8 +31,7 @@ class DataScatter(Display):
         s = require_split(run, "data")
         return cls(inputs=idx, X_train=np.asarray(s.X_train), y_train=np.asarray(s.y_train),
                    X_test=np.asarray(s.X_test), y_test=np.asarray(s.y_test), feature_names=feature_names(run),
-                   class_names=class_names(run), title=run_title(run), standardised=_standardised(run),
-                   figure_=None)
+                   class_names=class_names(run), title=run_title(run), standardised=_standardised(run))
 
     def plot(self, ax=None):
         fig, ax = new_axes(ax, (6.4, 5))
@@ -61,8 +64,10 @@ class DataScatter3D(Display):
     are. Attributes: ``inputs``, ``X`` (all points), ``y``, ``equal``; after ``plot``: ``limits_``.
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, inputs, X, y, feature_names, class_names, equal=False, title=""):
+        """inputs: three input indices; X (n, d) every point, train then test; y (n,)."""
+        self.inputs, self.X, self.y, self.equal = inputs, X, y, equal
+        self.feature_names, self.class_names, self.title = feature_names, class_names, title
 
     @classmethod
     def from_run(cls, run, *, inputs=None, equal=False):
@@ -71,7 +76,7 @@ class DataScatter3D(Display):
         X = np.concatenate([s.X_train, s.X_test]) if len(s.y_test) else np.asarray(s.X_train)
         y = np.concatenate([s.y_train, s.y_test]) if len(s.y_test) else np.asarray(s.y_train)
         return cls(inputs=idx, X=X, y=y, equal=bool(equal), feature_names=feature_names(run),
-                   class_names=class_names(run), title=run_title(run), figure_=None)
+                   class_names=class_names(run), title=run_title(run))
 
     def plot(self, ax=None):
         fig, ax = new_axes(ax, (6.5, 5.6), projection="3d")

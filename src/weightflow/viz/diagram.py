@@ -46,8 +46,14 @@ class NetworkDiagram(Display):
     ``bias_edges_`` (one per bias).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, positions, bias_positions, weights, biases, w_numbers, b_numbers, frame, step, sizes,
+                 node_names, labels="names", title=""):
+        """positions: per layer (units, 2); bias_positions: per feeding layer (2,); weights: per layer
+        (in, out); biases: per layer (out,) or None; w_numbers/b_numbers: the same shapes, ints;
+        sizes: units per layer; node_names: per layer a list of names; labels: one of ``LABELS``."""
+        self.positions, self.bias_positions, self.weights, self.biases = positions, bias_positions, weights, biases
+        self.w_numbers, self.b_numbers, self.frame, self.step = w_numbers, b_numbers, frame, step
+        self.sizes, self.node_names, self.labels, self.title = sizes, node_names, labels, title
 
     @classmethod
     def from_run(cls, run, *, frame=-1, labels="auto"):
@@ -85,29 +91,37 @@ class NetworkDiagram(Display):
         return cls(positions=positions, bias_positions=bias_positions, weights=[np.asarray(w) for w, _ in layers],
                    biases=[None if b is None else np.asarray(b) for _, b in layers], w_numbers=w_numbers,
                    b_numbers=b_numbers, frame=f, step=int(run.steps[f]), labels=labels, node_names=names,
-                   sizes=sizes, title=run_title(run), figure_=None)
+                   sizes=sizes, title=run_title(run))
 
     @property
     def n_edges(self) -> int:
         return int(sum(w.size for w in self.weights))
 
     def plot(self, ax=None):
-        from matplotlib.collections import LineCollection
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Circle
-
         big = max(self.sizes)
         fig, ax = new_axes(ax, (min(3 + 2.4 * len(self.sizes), 14), min(2.5 + 0.55 * big, 14)))
         values = [w.ravel() for w in self.weights] + [b for b in self.biases if b is not None]
         vmax = max(float(np.abs(np.concatenate(values)).max()), 1e-12)
-
         thin = min(1.0, float(np.sqrt(40 / max(1, self.n_edges))))  # many edges: thinner lines
+        label_at = self._draw_weight_edges(ax, vmax, thin) + self._draw_bias_edges(ax, vmax, thin)
+        self._draw_nodes(ax, big)
+        if self.labels != "none":
+            self._draw_edge_labels(ax, label_at)
+        self._finish_axes(ax, vmax)
+        self.figure_, self.ax_ = fig, ax
+        return self
 
-        def style(w):
-            w = np.asarray(w).ravel()
-            colors = np.where(w >= 0, POSITIVE, NEGATIVE)
-            widths = (0.3 + 4.2 * np.abs(w) / vmax) * thin
-            return list(colors), widths
+    @staticmethod
+    def _edge_style(w, vmax, thin):
+        """Colours (by sign) and line widths (growing with |w|) of the edges of weights ``w``."""
+        w = np.asarray(w).ravel()
+        colors = np.where(w >= 0, POSITIVE, NEGATIVE)
+        widths = (0.3 + 4.2 * np.abs(w) / vmax) * thin
+        return list(colors), widths
+
+    def _draw_weight_edges(self, ax, vmax, thin):
+        """One line per W entry (``weight_edges_``); returns ``[(label position, number, value), ...]``."""
+        from matplotlib.collections import LineCollection
 
         segs, ws, label_at = [], [], []
         for k, w in enumerate(self.weights):
@@ -119,11 +133,17 @@ class NetworkDiagram(Display):
                     t = 0.25 + 0.4 * (j / max(1, n_out - 1))
                     label_at.append((src[i] + t * (dst[j] - src[i]), self.w_numbers[k][i, j], w[i, j]))
             ws.append(w.ravel())
-        colors, widths = style(np.concatenate(ws))
+        colors, widths = self._edge_style(np.concatenate(ws), vmax, thin)
         self.weight_edges_ = LineCollection(segs, colors=colors, linewidths=widths, alpha=0.85, zorder=1,
                                             capstyle="round")
         ax.add_collection(self.weight_edges_)
-        bsegs, bws = [], []
+        return label_at
+
+    def _draw_bias_edges(self, ax, vmax, thin):
+        """One dashed line per bias (``bias_edges_``); returns their labels as ``_draw_weight_edges``."""
+        from matplotlib.collections import LineCollection
+
+        bsegs, bws, label_at = [], [], []
         for k, b in enumerate(self.biases):
             if b is None:
                 continue
@@ -135,13 +155,18 @@ class NetworkDiagram(Display):
                                  self.b_numbers[k][j], b[j]))
             bws.append(b)
         if bsegs:
-            colors, widths = style(np.concatenate(bws))
+            colors, widths = self._edge_style(np.concatenate(bws), vmax, thin)
             self.bias_edges_ = LineCollection(bsegs, colors=colors, linewidths=widths, alpha=0.85, zorder=1,
                                               linestyles="--")
             ax.add_collection(self.bias_edges_)
         else:
             self.bias_edges_ = LineCollection([], zorder=1)
-        r = 0.28
+        return label_at
+
+    def _draw_nodes(self, ax, big, r=0.28):
+        """The neurons (circles with their names) and the bias nodes ("1")."""
+        from matplotlib.patches import Circle
+
         fs = 10 if big <= 8 else (8 if big <= 20 else 6)
         for k, pos in enumerate(self.positions):
             face = "#e8eef7" if k == 0 else ("#fdebd0" if k == len(self.positions) - 1 else "white")
@@ -158,11 +183,17 @@ class NetworkDiagram(Display):
         for k, (x, y) in enumerate(self.bias_positions):
             ax.add_patch(Circle((x, y), r, facecolor="0.92", edgecolor="0.5", lw=1.0, ls="--", zorder=3))
             ax.text(x, y, "1", ha="center", va="center", fontsize=fs, color="0.3", zorder=4)
-        if self.labels != "none":
-            for (x, y), num, val in label_at:
-                text = {"names": f"w{num}", "values": f"{val:+.2f}", "both": f"w{num} {val:+.2f}"}[self.labels]
-                ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=5,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+
+    def _draw_edge_labels(self, ax, label_at):
+        for (x, y), num, val in label_at:
+            text = {"names": f"w{num}", "values": f"{val:+.2f}", "both": f"w{num} {val:+.2f}"}[self.labels]
+            ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+
+    def _finish_axes(self, ax, vmax):
+        """Limits around every node, equal aspect, the colour/width legend and the title."""
+        from matplotlib.lines import Line2D
+
         xs = np.concatenate([p[:, 0] for p in self.positions])
         ys = np.concatenate([p[:, 1] for p in self.positions] + [np.array([b[1]]) for b in self.bias_positions])
         pad_left = 1.6 if max(len(n) for n in self.node_names[0]) > 4 else 0.6
@@ -176,5 +207,3 @@ class NetworkDiagram(Display):
                    Line2D([], [], color="0.3", lw=0.6, label=f"width ∝ |w| (max {vmax:.2g})")]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=8)
         ax.set_title(f"{self.title}\nstep {nice_step(self.step)}", fontsize=10)
-        self.figure_, self.ax_ = fig, ax
-        return self

@@ -20,8 +20,15 @@ class Mistakes(Display):
     ``n_false_positive``, ``n_false_negative``, ``accuracy``, ``frame``, ``step``, ``subset``.
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, X, y, predicted, mistakes, false_positive, false_negative, n_false_positive,
+                 n_false_negative, accuracy, frame, step, subset, inputs, binary, feature_names, class_names,
+                 n_classes, title=""):
+        """X (n, d); y, predicted (n,) class indices; mistakes, false_positive, false_negative (n,) bool."""
+        self.X, self.y, self.predicted, self.mistakes = X, y, predicted, mistakes
+        self.false_positive, self.false_negative = false_positive, false_negative
+        self.n_false_positive, self.n_false_negative, self.accuracy = n_false_positive, n_false_negative, accuracy
+        self.frame, self.step, self.subset, self.inputs, self.binary = frame, step, subset, inputs, binary
+        self.feature_names, self.class_names, self.n_classes, self.title = feature_names, class_names, n_classes, title
 
     @classmethod
     def from_run(cls, run, *, frame=-1, subset="all", inputs=None):
@@ -38,7 +45,7 @@ class Mistakes(Display):
                    accuracy=float((pred == y).mean()) if len(y) else float("nan"), frame=f,
                    step=int(run.steps[f]), subset=subset, inputs=(i, j), binary=binary,
                    feature_names=feature_names(run), class_names=class_names(run),
-                   n_classes=max(2, run.model.sizes[-1]), title=run_title(run), figure_=None)
+                   n_classes=max(2, run.model.sizes[-1]), title=run_title(run))
 
     def plot(self, axes=None):
         from matplotlib.lines import Line2D

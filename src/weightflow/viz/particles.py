@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import bad_input
 from ..grid import label as grid_label
-from ._common import NEGATIVE, POSITIVE, Display, frame_index, new_axes, nice_step, run_title
+from ._common import (NEGATIVE, POSITIVE, Display, check_inputs, feature_names, frame_index, new_axes,
+                      nice_step, run_title)
 from .population import groups_label, pick_groups
 
 NEUTRAL = "#6a3d9a"  # several outputs: the size is a norm, it has no sign
@@ -59,8 +60,17 @@ class Particles(Display):
     ``trails_`` (the LineCollection) and ``trail_lengths_`` (positions per trail = frames shown).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, positions, strength, sign, sizes, frames, steps, owner, neuron, layer, hidden, xlabel,
+                 ylabel, plane, size_label, who=None, explained=None, population=False, title="", n_frames_run=None):
+        """positions (particles, S, 2); strength, sign, sizes (particles, S); frames, steps (S,);
+        owner (particles,) member indices or None; neuron (particles,); explained: the PCA's two
+        variance fractions or None; n_frames_run: frames in the run (default S)."""
+        self.positions, self.strength, self.sign, self.sizes = positions, strength, sign, sizes
+        self.frames, self.steps, self.owner, self.neuron = frames, steps, owner, neuron
+        self.layer, self.hidden, self.xlabel, self.ylabel = layer, hidden, xlabel, ylabel
+        self.plane, self.size_label, self.who, self.explained = plane, size_label, who, explained
+        self.population, self.title = population, title
+        self.n_frames_run = len(frames) if n_frames_run is None else n_frames_run
 
     @classmethod
     def from_run(cls, run, layer=1, *, member=None, frames=None, inputs=None, projection="auto", max_frames=None,
@@ -74,69 +84,16 @@ class Particles(Display):
         ``run.grid_points()``, a learning rate or a dict of axis values (default all). size: the
         largest marker area.
         """
-        n_layers = run.model.n_layers
-        if n_layers < 2:
-            raise bad_input("particles", "a network with a hidden layer", f"{run.model} (no hidden layer)",
-                            "train with --hidden N to watch neurons move")
-        try:
-            layer = int(layer)
-            ok = 1 <= layer <= n_layers - 1
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise bad_input("particles layer", f"a hidden layer from 1 to {n_layers - 1}", layer, "e.g. layer=1")
-        population = getattr(run, "population", None)
-        owner_members = None
-        if population is not None:
-            if member is None or (isinstance(member, str) and member == "all"):
-                groups = pick_groups(run, lr, "particles")
-                owner_members = np.concatenate([np.arange(s.start, s.stop) for _, s in groups])
-                n_all = len(run.grid_points())
-                if len(groups) == n_all > 1:  # every grid point
-                    kind = "learning rates" if list(groups[0][0]) == ["lr"] else "grid points"
-                    who = f"all {len(owner_members)} members ({n_all} {kind})"
-                else:
-                    who = f"all {len(owner_members)} members with {groups_label(run, groups)}"
-            else:
-                try:
-                    m = int(member)
-                except (TypeError, ValueError):
-                    raise bad_input("particles member", f"'all' or a member index from 0 to {population - 1}",
-                                    member, "e.g. member=0") from None
-                point = next((pt for pt, part in run.grid_points() if part.start <= m % population < part.stop), {})
-                run = run.member(m)
-                who = f"member {m % population}" + (f" ({grid_label(point)})" if point else "")
-        else:
-            if member not in (None, "all", 0):
-                raise bad_input("particles member", "None for a single run", member,
-                                "leave member out (it picks a member of a population run)")
-            m = run.config.member
-            who = f"member {m}" if m is not None else None
-        names = run.model.param_names
-        w_in_name, w_out_name = f"W{layer}", f"W{layer + 1}"
-        b_name = f"b{layer}"
-        W_in, W_out = run.frames[names.index(w_in_name)], run.frames[names.index(w_out_name)]
+        layer = _check_layer(run, layer)
+        run, owner_members, who = _choose_members(run, member, lr)
         h = run.model.sizes[layer]
         n_particles = h * (len(owner_members) if owner_members is not None else 1)
         idx = _check_frames(run, frames, n_particles, max_frames)
-        if owner_members is not None:
-            A = np.asarray(W_in[owner_members][:, idx], np.float64)  # (M, S, d, h)
-            B = np.asarray(W_out[owner_members][:, idx], np.float64)  # (M, S, h, o)
-            bias = (np.asarray(run.frames[names.index(b_name)][owner_members][:, idx], np.float64)
-                    if b_name in names else None)  # (M, S, h)
-        else:
-            A = np.asarray(W_in[idx], np.float64)[None]
-            B = np.asarray(W_out[idx], np.float64)[None]
-            bias = np.asarray(run.frames[names.index(b_name)][idx], np.float64)[None] if b_name in names else None
+        A, B, bias = _layer_frames(run, layer, owner_members, idx)
         M, S, d, _ = A.shape
         vec = np.moveaxis(A, 3, 1).reshape(M * h, S, d)  # particle = (member, neuron), member-major
         out = np.moveaxis(B, 2, 1).reshape(M * h, S, -1)
-        if layer == 1:
-            from ._common import feature_names
-
-            in_names = feature_names(run)
-        else:
-            in_names = [f"h{layer - 1}.{k + 1}" if n_layers > 2 else f"h{k + 1}" for k in range(d)]
+        in_names = _layer_input_names(run, layer, d)
         if projection not in ("auto", "pca", "inputs"):
             raise bad_input("particles projection", "auto, pca or inputs", projection, "e.g. projection='pca'")
         explained = None
@@ -147,39 +104,10 @@ class Particles(Display):
             pos = np.stack([vec[..., 0], np.moveaxis(bias, 2, 1).reshape(M * h, S)], axis=-1)
             xlabel, ylabel, plane = f"weight from {in_names[0]}", "bias", "(weight, bias)"
         elif d == 2 or projection == "inputs" or (inputs is not None and projection == "auto"):
-            from ._common import check_inputs
-
-            if layer == 1:
-                i, j = check_inputs(run, inputs, 2, "particles")
-            else:
-                i, j = (0, 1) if inputs is None else tuple(int(v) for v in inputs)
-                if not (0 <= i < d and 0 <= j < d and i != j):
-                    raise bad_input("particles inputs", f"2 different indices from 0 to {d - 1}", inputs,
-                                    "e.g. inputs=(0, 1)")
-            pos = vec[..., [i, j]]
-            xlabel, ylabel = f"weight from {in_names[i]}", f"weight from {in_names[j]}"
-            plane = "input weights" if d == 2 else f"input weights from {in_names[i]} and {in_names[j]}"
-        else:  # PCA of every position shown, projected without centring so that 0 stays at 0
-            flat = vec.reshape(-1, d)
-            flat = flat[np.isfinite(flat).all(axis=1)]
-            centred = flat - flat.mean(axis=0)
-            _, sv, vt = np.linalg.svd(centred, full_matrices=False)
-            axes = vt[:2]
-            for k in range(2):  # a sign convention: the largest loading positive
-                if axes[k][np.argmax(np.abs(axes[k]))] < 0:
-                    axes[k] = -axes[k]
-            var = sv ** 2
-            explained = var[:2] / max(var.sum(), 1e-300)
-            pos = vec @ axes.T
-            xlabel = f"PC1 of the input weights ({explained[0]:.0%} of variance)"
-            ylabel = f"PC2 ({explained[1]:.0%})"
-            plane = f"input weights (PCA of {d} inputs)"
-        if out.shape[2] == 1:
-            strength, sign = np.abs(out[..., 0]), np.sign(out[..., 0])
-            size_label = f"|{w_out_name}[j]|"
+            pos, xlabel, ylabel, plane = _input_plane(run, vec, layer, inputs, in_names)
         else:
-            strength, sign = np.linalg.norm(out, axis=2), np.zeros(out.shape[:2])
-            size_label = f"norm of row j of {w_out_name}"
+            pos, xlabel, ylabel, plane, explained = _pca_plane(vec)
+        strength, sign, size_label = _output_strength(out, f"W{layer + 1}")
         top = np.nanmax(strength) if np.isfinite(strength).any() else 1.0
         size = float(size) if size is not None else (220.0 if n_particles <= 16 else 110.0 if n_particles <= 128 else 45.0)
         sizes = size * np.nan_to_num(strength) / max(float(top), 1e-12)
@@ -187,7 +115,7 @@ class Particles(Display):
         return cls(positions=pos, strength=strength, sign=sign, sizes=sizes, frames=idx,
                    steps=np.asarray(run.steps)[idx], owner=owner, neuron=np.tile(np.arange(h), M), layer=layer,
                    hidden=h, xlabel=xlabel, ylabel=ylabel, plane=plane, size_label=size_label, who=who,
-                   explained=explained, population=owner_members is not None, title=run_title(run), figure_=None,
+                   explained=explained, population=owner_members is not None, title=run_title(run),
                    n_frames_run=len(run.steps))
 
     # ---------------------------------------------------------------------------------- drawing
@@ -343,6 +271,118 @@ class Particles(Display):
             raise bad_input("particles fps", "a number of frames per second in (0, 100]", fps, "e.g. fps=12")
         write_gif(self.iter_frames(dpi=dpi, tail=tail), path, fps)
         return path
+
+
+def _check_layer(run, layer) -> int:
+    """``layer`` as an int when it names a hidden layer of the run's network, else a one-line error."""
+    n_layers = run.model.n_layers
+    if n_layers < 2:
+        raise bad_input("particles", "a network with a hidden layer", f"{run.model} (no hidden layer)",
+                        "train with --hidden N to watch neurons move")
+    try:
+        layer = int(layer)
+        ok = 1 <= layer <= n_layers - 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise bad_input("particles layer", f"a hidden layer from 1 to {n_layers - 1}", layer, "e.g. layer=1")
+    return layer
+
+
+def _choose_members(run, member, lr):
+    """``(run, owner_members, who)``: for ``member="all"`` of a population the members drawn
+    ((members,) indices) and the same run; for one member that member's run and None; ``who``
+    names them for the title (None for a single run that is no member)."""
+    population = getattr(run, "population", None)
+    if population is None:
+        if member not in (None, "all", 0):
+            raise bad_input("particles member", "None for a single run", member,
+                            "leave member out (it picks a member of a population run)")
+        m = run.config.member
+        return run, None, (f"member {m}" if m is not None else None)
+    if member is None or (isinstance(member, str) and member == "all"):
+        groups = pick_groups(run, lr, "particles")
+        owner_members = np.concatenate([np.arange(s.start, s.stop) for _, s in groups])
+        n_all = len(run.grid_points())
+        if len(groups) == n_all > 1:  # every grid point
+            kind = "learning rates" if list(groups[0][0]) == ["lr"] else "grid points"
+            return run, owner_members, f"all {len(owner_members)} members ({n_all} {kind})"
+        return run, owner_members, f"all {len(owner_members)} members with {groups_label(run, groups)}"
+    try:
+        m = int(member)
+    except (TypeError, ValueError):
+        raise bad_input("particles member", f"'all' or a member index from 0 to {population - 1}",
+                        member, "e.g. member=0") from None
+    point = next((pt for pt, part in run.grid_points() if part.start <= m % population < part.stop), {})
+    who = f"member {m % population}" + (f" ({grid_label(point)})" if point else "")
+    return run.member(m), None, who
+
+
+def _layer_frames(run, layer, owner_members, idx):
+    """The layer's frames ``idx`` as float64: ``A`` (M, S, d, h) input weights, ``B`` (M, S, h, o)
+    output weights, ``bias`` (M, S, h) or None; M = 1 for a single run."""
+    names = run.model.param_names
+    W_in, W_out = run.frames[names.index(f"W{layer}")], run.frames[names.index(f"W{layer + 1}")]
+    b_name = f"b{layer}"
+    if owner_members is not None:
+        A = np.asarray(W_in[owner_members][:, idx], np.float64)
+        B = np.asarray(W_out[owner_members][:, idx], np.float64)
+        bias = (np.asarray(run.frames[names.index(b_name)][owner_members][:, idx], np.float64)
+                if b_name in names else None)
+    else:
+        A = np.asarray(W_in[idx], np.float64)[None]
+        B = np.asarray(W_out[idx], np.float64)[None]
+        bias = np.asarray(run.frames[names.index(b_name)][idx], np.float64)[None] if b_name in names else None
+    return A, B, bias
+
+
+def _layer_input_names(run, layer, d) -> list[str]:
+    """Names of the ``d`` inputs of ``layer``: the features for the first, hidden units after."""
+    if layer == 1:
+        return feature_names(run)
+    return [f"h{layer - 1}.{k + 1}" if run.model.n_layers > 2 else f"h{k + 1}" for k in range(d)]
+
+
+def _input_plane(run, vec, layer, inputs, in_names):
+    """Positions (particles, S, 2) in the plane of two chosen inputs' weights, and its labels."""
+    d = vec.shape[2]
+    if layer == 1:
+        i, j = check_inputs(run, inputs, 2, "particles")
+    else:
+        i, j = (0, 1) if inputs is None else tuple(int(v) for v in inputs)
+        if not (0 <= i < d and 0 <= j < d and i != j):
+            raise bad_input("particles inputs", f"2 different indices from 0 to {d - 1}", inputs,
+                            "e.g. inputs=(0, 1)")
+    xlabel, ylabel = f"weight from {in_names[i]}", f"weight from {in_names[j]}"
+    plane = "input weights" if d == 2 else f"input weights from {in_names[i]} and {in_names[j]}"
+    return vec[..., [i, j]], xlabel, ylabel, plane
+
+
+def _pca_plane(vec):
+    """Positions (particles, S, 2) on the first two principal axes of every position shown
+    (projected without centring, so that 0 stays at 0), their labels and explained variance (2,)."""
+    d = vec.shape[2]
+    flat = vec.reshape(-1, d)
+    flat = flat[np.isfinite(flat).all(axis=1)]
+    centred = flat - flat.mean(axis=0)
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
+    axes = vt[:2]
+    for k in range(2):  # a sign convention: the largest loading positive
+        if axes[k][np.argmax(np.abs(axes[k]))] < 0:
+            axes[k] = -axes[k]
+    var = sv ** 2
+    explained = var[:2] / max(var.sum(), 1e-300)
+    xlabel = f"PC1 of the input weights ({explained[0]:.0%} of variance)"
+    ylabel = f"PC2 ({explained[1]:.0%})"
+    return vec @ axes.T, xlabel, ylabel, f"input weights (PCA of {d} inputs)", explained
+
+
+def _output_strength(out, w_out_name):
+    """``(strength, sign, label)`` of each particle from its output weights ``out`` (particles, S, o):
+    ``|w|`` and its sign for one output, the row's norm and sign 0 for several."""
+    if out.shape[2] == 1:
+        return np.abs(out[..., 0]), np.sign(out[..., 0]), f"|{w_out_name}[j]|"
+    return np.linalg.norm(out, axis=2), np.zeros(out.shape[:2]), f"norm of row j of {w_out_name}"
 
 
 def _rgba(color):

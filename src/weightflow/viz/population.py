@@ -23,8 +23,8 @@ import numpy as np
 
 from ..grid import label as grid_label
 from ..errors import WeightflowError, bad_input
-from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step, pyplot,
-                      run_title, step_axis)
+from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step,
+                      parse_int_list, pyplot, run_title, step_axis)
 
 # One colour per grid point (and per line in the success picture); not the class colours' first pair.
 # Ordered like the points; none is class 0's blue or class 1's orange, so lines never read as classes.
@@ -170,8 +170,12 @@ class PopulationCurves(Display):
     (sorted), ``log``; after ``plot``: ``lines_`` ((column, group index) -> the median line).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, steps, panels, columns, groups, labels, quantiles, log=False, loss_name="", title=""):
+        """steps (frames,); panels: train column names; columns: column -> per group a dict of
+        ``median`` (frames,), ``quantiles`` (q -> (frames,)), ``members``; groups: (grid point,
+        members slice) pairs; labels: one per group; quantiles: sorted, low/high pairs."""
+        self.steps, self.panels, self.columns, self.groups, self.labels = steps, panels, columns, groups, labels
+        self.quantiles, self.log, self.loss_name, self.title = quantiles, log, loss_name, title
         self.lines_ = {}
 
     @classmethod
@@ -222,7 +226,7 @@ class PopulationCurves(Display):
         return cls(steps=np.asarray(hist["step"] if "step" in hist else run.steps), panels=cols, columns=series,
                    groups=groups, labels=[group_label(run, pt) for pt, _ in groups], quantiles=qs, log=bool(log),
                    title=selection_title(run, groups),
-                   loss_name=run.config.loss, figure_=None)
+                   loss_name=run.config.loss)
 
     def _bands(self):
         qs = self.quantiles
@@ -296,8 +300,13 @@ class WeightDistribution(Display):
     (frames,)), ``labels`` (panel titles), ``members``, ``entries`` (panel -> entries pooled).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, steps, labels, edges, counts, median, q10, q90, entries, members, title=""):
+        """steps (frames,); labels: panel titles; per panel label: edges (bins + 1,), counts
+        (frames, bins) ints, median, q10, q90 (frames,), entries (the entry indices pooled);
+        members: how many members are pooled."""
+        self.steps, self.labels, self.edges, self.counts = steps, labels, edges, counts
+        self.median, self.q10, self.q90 = median, q10, q90
+        self.entries, self.members, self.title = entries, members, title
 
     @classmethod
     def from_run(cls, run, param="W1", *, entries="pooled", bins=None, value_range=None, lr=None):
@@ -309,83 +318,26 @@ class WeightDistribution(Display):
         ``PopulationCurves``); default all members.
         """
         require_population(run, "weight distribution")
-        names = run.model.param_names
-        params = [n for n in names if n.startswith("W")] if param == "W" else \
-            ([param] if isinstance(param, str) else list(param))
-        bad = [p for p in params if p not in names]
-        if bad or not params:
-            raise bad_input("weight distribution param", "names from " + ", ".join(names) + " or W", param,
-                            "e.g. param='W1'")
-        try:
-            bins = None if bins is None else int(bins)
-            ok = bins is None or 2 <= bins <= 1000
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise bad_input("weight distribution bins", "a whole number from 2 to 1000", bins, "e.g. bins=60")
+        params = _distribution_params(run, param)
+        bins = _check_bins(bins)
         groups = pick_groups(run, lr, "weight distribution")
         idx = np.concatenate([np.arange(p.start, p.stop) for _, p in groups])
-        from .trajectories import entry_names
-
-        panels = []  # (label, values (members, frames, k), entries)
-        for p in params:
-            f = np.asarray(run.frames[names.index(p)])
-            v = f[idx].reshape(len(idx), f.shape[1], -1).astype(np.float64)
-            m = v.shape[2]
-            if isinstance(entries, str) and entries == "pooled":
-                panels.append((f"{p}: all {m} entries pooled" if m > 1 else p, v, list(range(m))))
-                continue
-            if isinstance(entries, str) and entries == "each":
-                chosen = list(range(m))
-            else:
-                from ._common import parse_int_list
-
-                chosen = parse_int_list(entries, "weight distribution entries", "entries=(0, 1) or 'pooled'")
-                if chosen is None or any(e >= m for e in chosen):
-                    raise bad_input("weight distribution entries", f"'pooled', 'each' or indices from 0 to {m - 1} "
-                                    f"of {p}", entries, "e.g. entries=(0, 1)")
-            labels = entry_names(run, p)
-            for e in chosen:
-                panels.append((f"{p}[{e}] ({labels[e]})", v[:, :, e:e + 1], [e]))
-        steps = np.asarray(run.steps)
-        out = {k: {} for k in ("edges", "counts", "median", "q10", "q90", "entries", "vmax")}
+        panels = _distribution_panels(run, params, idx, entries)
+        out = {k: {} for k in ("edges", "counts", "median", "q10", "q90", "entries")}
         labels = []
         with _quiet_nan():
             for label, v, ent in panels:
                 F = v.shape[1]
                 flat = np.moveaxis(v, 1, 0).reshape(F, -1)  # (frames, members * k)
-                finite = flat[np.isfinite(flat)]
-                if value_range is not None:
-                    try:
-                        lo, hi = (float(x) for x in value_range)
-                        good = hi > lo
-                    except (TypeError, ValueError):
-                        good = False
-                    if not good:
-                        raise bad_input("weight distribution value_range", "(lo, hi) with hi > lo", value_range,
-                                        "e.g. value_range=(-3, 3)")
-                elif finite.size:
-                    # few values: their whole range; many: 0.1 to 99.9 %, so one runaway member cannot squash the rest
-                    lo, hi = (finite.min(), finite.max()) if finite.size < 1000 else np.quantile(finite, [0.001, 0.999])
-                    lo, hi = float(lo), float(hi)
-                else:
-                    lo, hi = -1.0, 1.0
-                if hi - lo < 1e-9:
-                    lo, hi = lo - 0.5, hi + 0.5
+                lo, hi = _value_range(flat, value_range)
                 nb = bins if bins is not None else int(np.clip(2 * np.sqrt(flat.shape[1]), 12, 60))
-                edges = np.linspace(lo, hi, nb + 1)
-                b = np.clip(np.floor((flat - lo) / (hi - lo) * nb), 0, nb - 1)
-                counts = np.zeros((F, nb), np.int64)
-                rows = np.broadcast_to(np.arange(F)[:, None], flat.shape)
-                ok = np.isfinite(flat)
-                np.add.at(counts, (rows[ok], b[ok].astype(np.int64)), 1)
                 labels.append(label)
-                out["edges"][label], out["counts"][label], out["entries"][label] = edges, counts, ent
+                out["edges"][label], out["counts"][label] = _histograms(flat, lo, hi, nb)
+                out["entries"][label] = ent
                 out["median"][label] = np.nanmedian(flat, axis=1)
                 out["q10"][label], out["q90"][label] = np.nanquantile(flat, [0.1, 0.9], axis=1)
-        who = selection_title(run, groups)
-        return cls(steps=steps, labels=labels, edges=out["edges"], counts=out["counts"], median=out["median"],
-                   q10=out["q10"], q90=out["q90"], entries=out["entries"], members=len(idx), title=who, figure_=None)
+        return cls(steps=np.asarray(run.steps), labels=labels, members=len(idx), title=selection_title(run, groups),
+                   **out)
 
     def plot(self, ax=None, *, cmap="magma_r", ncols=None):
         """One heat map per panel (``ax`` only with one panel); colour = fraction of the values per frame."""
@@ -431,6 +383,94 @@ class WeightDistribution(Display):
         return self
 
 
+def _distribution_params(run, param) -> list[str]:
+    """The parameter names ``param`` picks (``"W"``: every weight matrix), checked."""
+    names = run.model.param_names
+    params = [n for n in names if n.startswith("W")] if param == "W" else \
+        ([param] if isinstance(param, str) else list(param))
+    bad = [p for p in params if p not in names]
+    if bad or not params:
+        raise bad_input("weight distribution param", "names from " + ", ".join(names) + " or W", param,
+                        "e.g. param='W1'")
+    return params
+
+
+def _check_bins(bins):
+    """``bins`` as an int from 2 to 1000, or None (automatic)."""
+    try:
+        bins = None if bins is None else int(bins)
+        ok = bins is None or 2 <= bins <= 1000
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise bad_input("weight distribution bins", "a whole number from 2 to 1000", bins, "e.g. bins=60")
+    return bins
+
+
+def _distribution_panels(run, params, idx, entries):
+    """``[(label, values (members, frames, k), entry indices), ...]``: per parameter one pooled panel,
+    or one panel per chosen entry (``entries``: "pooled", "each" or indices), members ``idx``."""
+    from .trajectories import entry_names
+
+    names = run.model.param_names
+    panels = []
+    for p in params:
+        f = np.asarray(run.frames[names.index(p)])
+        v = f[idx].reshape(len(idx), f.shape[1], -1).astype(np.float64)
+        m = v.shape[2]
+        if isinstance(entries, str) and entries == "pooled":
+            panels.append((f"{p}: all {m} entries pooled" if m > 1 else p, v, list(range(m))))
+            continue
+        if isinstance(entries, str) and entries == "each":
+            chosen = list(range(m))
+        else:
+            chosen = parse_int_list(entries, "weight distribution entries", "entries=(0, 1) or 'pooled'")
+            if chosen is None or any(e >= m for e in chosen):
+                raise bad_input("weight distribution entries", f"'pooled', 'each' or indices from 0 to {m - 1} "
+                                f"of {p}", entries, "e.g. entries=(0, 1)")
+        labels = entry_names(run, p)
+        for e in chosen:
+            panels.append((f"{p}[{e}] ({labels[e]})", v[:, :, e:e + 1], [e]))
+    return panels
+
+
+def _value_range(flat, value_range) -> tuple[float, float]:
+    """``(lo, hi)`` of the value axis for values ``flat`` (frames, n): the given ``value_range``
+    (checked), else the values' range (0.1 to 99.9 % of many values); never empty."""
+    finite = flat[np.isfinite(flat)]
+    if value_range is not None:
+        try:
+            lo, hi = (float(x) for x in value_range)
+            good = hi > lo
+        except (TypeError, ValueError):
+            good = False
+        if not good:
+            raise bad_input("weight distribution value_range", "(lo, hi) with hi > lo", value_range,
+                            "e.g. value_range=(-3, 3)")
+    elif finite.size:
+        # few values: their whole range; many: 0.1 to 99.9 %, so one runaway member cannot squash the rest
+        lo, hi = (finite.min(), finite.max()) if finite.size < 1000 else np.quantile(finite, [0.001, 0.999])
+        lo, hi = float(lo), float(hi)
+    else:
+        lo, hi = -1.0, 1.0
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def _histograms(flat, lo, hi, nb):
+    """``(edges (nb + 1,), counts (frames, nb))``: a histogram of each row of ``flat`` (frames, n),
+    values outside ``[lo, hi]`` counted in the edge bins, non-finite values not at all."""
+    F = flat.shape[0]
+    edges = np.linspace(lo, hi, nb + 1)
+    b = np.clip(np.floor((flat - lo) / (hi - lo) * nb), 0, nb - 1)
+    counts = np.zeros((F, nb), np.int64)
+    rows = np.broadcast_to(np.arange(F)[:, None], flat.shape)
+    ok = np.isfinite(flat)
+    np.add.at(counts, (rows[ok], b[ok].astype(np.int64)), 1)
+    return edges, counts
+
+
 # -------------------------------------------------------------------------------- BoundaryOverlay
 class BoundaryOverlay(Display):
     """The decision boundaries of many members on one shared grid, with the data: for a sigmoid
@@ -444,8 +484,17 @@ class BoundaryOverlay(Display):
     the data as in ``DecisionBoundary``; after ``plot``: ``contours_`` (one contour set per member).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, members, proba, solved, group, grid_points, group_labels, lrs, sigmoid, frame, step,
+                 inputs, xx, yy, points, held, X_train, y_train, X_test, y_test, feature_names, class_names,
+                 n_classes, extent, title=""):
+        """members, solved, group (shown,); proba (shown, resolution, resolution); grid_points,
+        group_labels, lrs: one per grid point; the plane and the data as in ``DecisionBoundary``."""
+        self.members, self.proba, self.solved, self.group = members, proba, solved, group
+        self.grid_points, self.group_labels, self.lrs, self.sigmoid = grid_points, group_labels, lrs, sigmoid
+        self.frame, self.step, self.title = frame, step, title
+        self.inputs, self.xx, self.yy, self.points, self.held = inputs, xx, yy, points, held
+        self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
+        self.feature_names, self.class_names, self.n_classes, self.extent = feature_names, class_names, n_classes, extent
 
     @classmethod
     def from_run(cls, run, *, frame=-1, members=None, inputs=None, resolution=150, max_members=200, extent=None):
@@ -464,8 +513,6 @@ class BoundaryOverlay(Display):
             if n > max_members:
                 shown = np.unique(np.linspace(0, n - 1, int(max_members)).round().astype(int))
         else:
-            from ._common import parse_int_list
-
             shown = parse_int_list(members, "boundaries members", "members=(0, 1, 2)")
             if shown is None or any(m >= n for m in shown):
                 raise bad_input("boundaries members", f"member indices from 0 to {n - 1}", members,
@@ -489,7 +536,7 @@ class BoundaryOverlay(Display):
         return cls(members=shown, proba=maps, solved=solved, group=group, grid_points=[pt for pt, _ in groups],
                    group_labels=[group_label(run, pt) for pt, _ in groups], lrs=[lr for lr, _ in lr_groups(run)],
                    sigmoid=sigmoid,
-                   frame=f, step=int(run.steps[f]), title=population_title(run), figure_=None, **kw)
+                   frame=f, step=int(run.steps[f]), title=population_title(run), **kw)
 
     def plot(self, ax=None):
         from matplotlib.lines import Line2D
@@ -572,8 +619,14 @@ class SuccessRate(Display):
     errorbar container).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, x_kind, lines, metric, threshold, log=None, numeric_width=True, width_labels=(),
+                 table=None, title=""):
+        """lines: label -> dict of ``x``, ``rate``, ``se`` (points,) floats, ``n`` (points,) ints and
+        ``xlabels``; log: a log x axis (default: for the learning rate); width_labels: the hidden
+        layouts when widths are not numbers; table: a sweep's summary rows (None from a run)."""
+        self.x_kind, self.lines, self.metric, self.threshold = x_kind, lines, metric, threshold
+        self.log = x_kind == "lr" if log is None else log
+        self.numeric_width, self.width_labels, self.table, self.title = numeric_width, width_labels, table, title
 
     @staticmethod
     def _se(rate, n):
@@ -639,7 +692,7 @@ class SuccessRate(Display):
         cls._finish(lines)
         name = path.parent.name
         return cls(x_kind=x, log=x == "lr", lines=lines, metric=metric, threshold=threshold, numeric_width=numeric,
-                   width_labels=hiddens, title=f"sweep {name}", table=table, figure_=None)
+                   width_labels=hiddens, title=f"sweep {name}", table=table)
 
     @classmethod
     def _finish(cls, lines):
@@ -693,13 +746,13 @@ class SuccessRate(Display):
         xs = [v for d in lines.values() for v in d["x"]]
         title = run_title(run) + (f"\n{activation}, hidden {hidden}" if others else "")
         return cls(x_kind=x, log=cls._log_axis(x, xs), lines=lines, metric=metric, threshold=f"{threshold:g}",
-                   numeric_width=True, width_labels=[], title=title, table=None, figure_=None)
+                   numeric_width=True, width_labels=[], title=title, table=None)
 
     def plot(self, ax=None):
         fig, ax = new_axes(ax, (7.4, 4.6))
         self.lines_ = {}
         n_lines = len(self.lines)
-        log = getattr(self, "log", self.x_kind == "lr")
+        log = self.log
         allx = np.asarray(sorted({float(v) for d in self.lines.values() for v in d["x"] if np.isfinite(v)}))
         spread = np.ptp(allx) if len(allx) > 1 and np.ptp(allx) else 1.0
         for k, (label, d) in enumerate(self.lines.items()):

@@ -96,8 +96,11 @@ class GroupedTrajectories(Display):
     ``rest`` (indices averaged), ``rest_mean``, ``rest_min``, ``rest_max`` (F,).
     """
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    def __init__(self, *, steps, chosen, labels, rest, rest_mean, rest_min, rest_max, param, title=""):
+        """steps (F,); chosen: entry index -> (F,); rest: the averaged entry indices; rest_mean,
+        rest_min, rest_max: (F,) each, or None when nothing is left to average."""
+        self.steps, self.chosen, self.labels, self.param, self.title = steps, chosen, labels, param, title
+        self.rest, self.rest_mean, self.rest_min, self.rest_max = rest, rest_mean, rest_min, rest_max
 
     @classmethod
     def from_run(cls, run, param="W1", *, weights=(0, 1)):
@@ -118,7 +121,7 @@ class GroupedTrajectories(Display):
         return cls(steps=np.asarray(run.steps), chosen={w: y[:, w] for w in weights},
                    labels={w: f"{param}[{w}] ({names[w]})" for w in weights}, rest=rest, rest_mean=mean,
                    rest_min=r.min(axis=1) if rest else None, rest_max=r.max(axis=1) if rest else None,
-                   param=param, title=run_title(run), figure_=None)
+                   param=param, title=run_title(run))
 
     def plot(self, ax=None):
         fig, ax = new_axes(ax, (9, 4.2))
