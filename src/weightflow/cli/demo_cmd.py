@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
+from .options import load_engine
 from .train_cmd import exit_code, print_summary
 
 
@@ -24,7 +25,7 @@ def command(out, seed, quiet, open_):
     """
     from ..datasets import load
     from ..model import MLP
-    from ..training import train
+    train = load_engine()
 
     data = load("linear-embedded", seed=seed)
     click.echo(f"data: {data.description}")

@@ -14,7 +14,8 @@ import click
 @click.option("--standardized-inputs", is_flag=True,
               help="A --standardize run: export the weights as trained, for inputs you standardise yourself "
                    "[default: the model applies the standardisation to raw inputs].")
-def command(run_dir, fmt, out, logits, standardized_inputs):
+@click.option("--allow-diverged", is_flag=True, help="Export a diverged run's last finite weights too.")
+def command(run_dir, fmt, out, logits, standardized_inputs, allow_diverged):
     """Write a run's final weights for use elsewhere.
 
     \b
@@ -27,6 +28,7 @@ def command(run_dir, fmt, out, logits, standardized_inputs):
     """
     from ..export import export
 
-    path = export(run_dir, fmt, out, logits=logits, raw_inputs=not standardized_inputs)
+    path = export(run_dir, fmt, out, logits=logits, raw_inputs=not standardized_inputs,
+                  allow_diverged=allow_diverged)
     click.echo(f"written to {path}")
     return 0

@@ -98,3 +98,17 @@ def build_model(dataset, hidden: str, activation: str, output: str | None, init:
     n_out = 1 if dataset.n_classes == 2 and output != "softmax" else dataset.n_classes
     return MLP([dataset.n_features, *parse_hidden(hidden), n_out], activation=activation, output=output,
                bias=not no_bias, init=init, bias_init=bias_init)
+
+
+def load_engine():
+    """``weightflow.training.train``, with jax loaded and its devices started while Ctrl-C and SIGTERM
+    are held (see ``signals.interrupts_held``): an interrupt then stops the command cleanly."""
+    from ..signals import interrupts_held
+
+    with interrupts_held():
+        import jax
+
+        from ..training import train
+
+        jax.devices()
+    return train

@@ -10,10 +10,19 @@ import time
 import click
 import numpy as np
 
-from .options import build_model, load_dataset, model_options, parse_lr, parse_numbers
+from .options import build_model, load_dataset, load_engine, model_options, parse_lr, parse_numbers
 from .rule_options import rule_option_values, rule_options
 
 
+def _data_optional(cmd):
+    """--data is required unless --resume is given (checked in the command)."""
+    for p in cmd.params:
+        if p.name == "data":
+            p.required = False
+    return cmd
+
+
+@_data_optional
 @click.command("train")
 @model_options
 @click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop; gradient-free: random-walk, metropolis, langevin (see docs/gradient-free.md).")
@@ -28,6 +37,8 @@ from .rule_options import rule_option_values, rule_options
 @click.option("--eval-every", default=None, type=int, help="Steps between test evaluations [default: record-every].")
 @click.option("--out", default=None, metavar="DIR", help="Run directory [default: runs/DATA-TIME, made unique].")
 @click.option("--force", is_flag=True, help="Replace the earlier run in --out.")
+@click.option("--resume", default=None, metavar="DIR",
+              help="Continue the interrupted or killed run meant for DIR from its checkpoint (other flags ignored).")
 @click.option("--population", default=None, type=int,
               help="Train P members at once (seeds SEED..SEED+P-1) in one compiled program.")
 @click.option("--init-scale", default="1", show_default=True,
@@ -36,9 +47,15 @@ from .rule_options import rule_option_values, rule_options
 @rule_options
 def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
             standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
-            eval_every, out, force, population, init_scale, quiet, **rule_flags):
+            eval_every, out, force, resume, population, init_scale, quiet, **rule_flags):
     """Train a model and record every weight as it goes."""
-    from ..training import train
+    if resume is not None:
+        run = load_engine()(None, None, resume=resume, progress=False if quiet else None)
+        print_summary(run, resume)
+        return exit_code(run)
+    if data is None:
+        raise click.UsageError("Missing option '--data' (or --resume DIR).")
+    train = load_engine()
 
     lr = parse_lr(lr)
     init_scale = parse_numbers(init_scale, "--init-scale", "0.5")
@@ -65,6 +82,7 @@ def command(data, data_options, label, hidden, activation, output, loss, init, b
 def exit_code(run) -> int:
     """0 completed, 1 diverged, 130 interrupted (as a shell reports Ctrl-C)."""
     return {"completed": 0, "interrupted": 130}.get(run.status, 1)
+
 
 
 def print_summary(run, path) -> None:

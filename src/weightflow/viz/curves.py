@@ -16,10 +16,12 @@ class TrainingCurves(Display):
     (``train_loss``, ``train_accuracy``, ``test_loss``, ``test_accuracy`` as stored in the run's
     history; NaN where the test set was not evaluated), ``log``; after ``plot``: ``lines_`` (column
     -> the matplotlib line, whose y-data are that column at the steps where it is finite).
+    ``diverged_at``: the step where a diverged run stopped (marked on both panels), else None.
     """
 
-    def __init__(self, steps, columns, log, title, loss_name):
+    def __init__(self, steps, columns, log, title, loss_name, diverged_at=None):
         self.steps, self.columns, self.log, self.title, self.loss_name = steps, columns, log, title, loss_name
+        self.diverged_at = diverged_at
         self.lines_ = {}
 
     @classmethod
@@ -27,7 +29,9 @@ class TrainingCurves(Display):
         """log: loss on a log scale (falls over orders of magnitude in long runs)."""
         cols = {c: np.asarray(run.history[c], float) for c in
                 ("train_loss", "train_accuracy", "test_loss", "test_accuracy") if c in run.history}
-        return cls(np.asarray(run.steps), cols, bool(log), run_title(run), run.config.loss)
+        at = run.metrics.get("diverged_at_step") if run.status == "diverged" else None
+        return cls(np.asarray(run.steps), cols, bool(log), run_title(run), run.config.loss,
+                   None if at is None else int(at))
 
     def _has(self, column) -> bool:
         return column in self.columns and bool(np.isfinite(self.columns[column]).any())
@@ -53,6 +57,9 @@ class TrainingCurves(Display):
                 (line,) = a.plot(self.steps[ok], y[ok], color=color, lw=1.6, label=part,
                                  marker="o" if sparse else None, ms=3)
                 self.lines_[col] = line
+            if self.diverged_at is not None:
+                a.axvline(self.diverged_at, color="#c0392b", ls="--", lw=1.2,
+                          label=f"diverged at step {self.diverged_at:,}")
             step_axis(a)
             a.grid(alpha=0.3)
             if what == "loss":
