@@ -14,9 +14,9 @@ from .finding import SEVERITIES, Finding
 __all__ = ["Finding", "diagnose", "diagnose_population", "diagnose_context", "ORDER", "config_dict"]
 
 # Root causes before the symptoms they explain: the first finding is the one to fix first.
-ORDER = ("diverging", "chance_accuracy", "unstandardised_inputs", "class_imbalance", "symmetric_units",
-         "dead_units", "saturated_units", "exploding_gradients", "vanishing_gradients", "oscillating",
-         "overfitting", "too_slow", "stuck", "generalisation_gap", "ignored_inputs")
+ORDER = ("diverging", "unstandardised_inputs", "class_imbalance", "symmetric_units", "dead_units",
+         "saturated_units", "exploding_gradients", "vanishing_gradients", "oscillating", "too_slow", "stuck",
+         "chance_accuracy", "overfitting", "generalisation_gap", "ignored_inputs")
 
 
 def order(findings: list[Finding]) -> list[Finding]:

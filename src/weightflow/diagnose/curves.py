@@ -13,8 +13,9 @@ from .stats import finite, mad, mann_kendall, running_median, window
 
 TREND_Z = 3.0          # Mann-Kendall |z| for a trend: noise gives it with p < 0.3%
 FLAT_RANGE = 0.01      # stuck: the train loss moved less than 1% of its start over the run
-SLOW_FACTOR = 10.0     # too slow: reaching the target at today's rate needs 10x the planned steps
+SLOW_FACTOR = 3.0      # too slow: reaching the target at today's rate needs 3x the planned steps
 GOOD_ACCURACY = 0.95
+OVERFIT_RISE = 0.1     # overfitting is a warning when the test loss rose by > 10% of its start (else info)
 
 
 def _train(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +40,14 @@ def check_divergence(ctx: Context) -> list[Finding]:
     if len(v) < 10:
         return []
     sm = running_median(v)
+    above = np.nonzero(sm > 1.5 * abs(v[0]))[0]
+    if len(above) and np.all(sm[above[0]:] > 1.5 * abs(v[0])):
+        at = int(s[above[0]])
+        return [Finding("diverging", "error", at,
+                        {"from_step": at, "initial_loss": float(v[0]), "end_loss": float(sm[-1]),
+                         "max_loss": float(v.max()), "lr": _lr(ctx)},
+                        f"from step {at} the train loss stays above 1.5x its start ({v[0]:.4g} -> {sm[-1]:.4g}, "
+                        f"max {v.max():.4g})", "lower the learning rate (try 10x smaller)")]
     m = int(np.argmin(sm))
     rise, z = float(sm[-1] - sm[m]), mann_kendall(v[m:])
     if len(v) - m >= 6 and z > TREND_Z and rise > 0.1 * abs(v[0]) and sm[-1] > 1.05 * sm[m]:
@@ -106,6 +115,9 @@ def check_too_slow(ctx: Context) -> list[Finding]:
     target = 0.1 * abs(v[0])
     if z > -TREND_Z or rate <= 0 or sm[-1] <= target or float(v.max() - v.min()) < FLAT_RANGE * abs(v[0]):
         return []
+    ts, tv = finite(ctx.steps, ctx.curve("test_loss"))
+    if len(tv) >= 8 and mann_kendall(tv[len(tv) // 2:]) > 0:
+        return []  # the test loss is not falling with it: faster training would not help
     need = (sm[-1] - target) / rate
     planned = max(ctx.total_steps, ctx.done, 1)
     if need < SLOW_FACTOR * planned:
@@ -137,10 +149,11 @@ def check_overfitting(ctx: Context) -> list[Finding]:
         return []
     tr_turn, tr_end = float(np.interp(s[m], tr_s, running_median(tr))), float(running_median(tr)[-1])
     if z > TREND_Z and rise > max(0.1 * abs(sm[m]), 3 * noise, 1e-3) and tr_end < 0.95 * tr_turn:
-        return [Finding("overfitting", "warning", int(s[m]),
+        sev = "warning" if rise > OVERFIT_RISE * abs(t[0]) else "info"
+        return [Finding("overfitting", sev, int(s[m]),
                         {"turn_step": int(s[m]), "test_loss_best": float(sm[m]), "test_loss_end": tail,
                          "train_loss_at_turn": tr_turn, "train_loss_end": tr_end, "trend_z": z,
-                         "noise": noise},
+                         "noise": noise, "rise_over_initial_test_loss": rise / max(abs(t[0]), 1e-12)},
                         f"from step {int(s[m])} the test loss rises ({sm[m]:.4g} -> {tail:.4g}, Mann-Kendall "
                         f"z {z:.1f}) while the train loss falls ({tr_turn:.4g} -> {tr_end:.4g})",
                         f"stop near step {int(s[m])} (early stopping), use a smaller model, more data, "

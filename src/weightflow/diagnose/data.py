@@ -30,7 +30,7 @@ def check_chance(ctx: Context) -> list[Finding]:
     if not n or not math.isfinite(acc) or p0 >= 1:
         return []
     se = math.sqrt(p0 * (1 - p0) / n)
-    if acc < p0 + CHANCE_Z * se:
+    if acc < p0 + CHANCE_Z * se and not ctx.train_accuracy >= 0.9:  # fitted train set: overfitting instead
         which = "test" if use_test else "train"
         return [Finding("chance_accuracy", "error", ctx.done,
                         {"accuracy": acc, "set": which, "majority_share": p0, "standard_error": se, "n": n},

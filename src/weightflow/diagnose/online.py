@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import curves, data, order
+from . import curves, data, inputs, order
 from . import units as unit_checks
 from .context import Context
 from .finding import Finding
@@ -22,15 +22,17 @@ class Monitor:
 
     model: the MLP; n_train: training samples; split: the data (enables the data and unit checks);
     config: the run's config dict, if known; total_steps: the planned steps; unit_every: run the
-    unit checks every this many calls (1 = every call).
+    unit checks every this many calls (1 = every call); include_info: also return information
+    findings (ignored inputs, inputs not standardised while harmless), not only alarms.
     """
 
     def __init__(self, model, n_train: int, split=None, config: dict | None = None,
-                 total_steps: int | None = None, unit_every: int = 1):
+                 total_steps: int | None = None, unit_every: int = 1, include_info: bool = False):
         self.model, self.n_train, self.split = model, int(n_train), split
         self.config = dict(config or {})
         self.total_steps = int(total_steps or self.config.get("steps") or 0)
         self.unit_every = max(1, int(unit_every))
+        self.include_info = include_info
         self.reported: dict[tuple, Finding] = {}
         self.calls = 0
 
@@ -51,7 +53,7 @@ class Monitor:
             found += data.check_imbalance(ctx)
         if frames_so_far is not None and self.split is not None and (self.calls - 1) % self.unit_every == 0:
             found += self._units(ctx)
-        return self._new(order([f for f in found if f.alarm]))
+        return self._new(order([f for f in found if f.alarm or self.include_info]))
 
     def _units(self, ctx: Context) -> list[Finding]:
         """Unit checks on the first and the newest frame only (cheap)."""
@@ -63,8 +65,11 @@ class Monitor:
         if not len(frames):
             return []
         nets = unit_checks._nets(ctx, frames, data_[0])
-        return (unit_checks.check_dead(ctx, frames, nets) + unit_checks.check_saturated(ctx, frames, nets)
-                + unit_checks.check_symmetric(ctx, frames))
+        found = (unit_checks.check_dead(ctx, frames, nets) + unit_checks.check_saturated(ctx, frames, nets)
+                 + unit_checks.check_symmetric(ctx, frames) + inputs.check_ignored(ctx))
+        sat_start = any(f.name == "saturated_units" and f.evidence["layer"] == 1 and f.evidence["share_at_start"] >= 0.5
+                        for f in found)
+        return found + data.check_scale(ctx, sat_start)
 
     def _new(self, found: list[Finding]) -> list[Finding]:
         fresh = []

@@ -11,7 +11,7 @@ from .context import Context
 from .finding import Finding
 
 SATURATION = {"sigmoid": 5.0, "tanh": 3.0}  # |pre-activation| beyond which the slope is < 0.01
-SATURATED_SHARE = 0.9   # a unit is saturated at a frame when 90% of the training set is beyond it
+SATURATED_SHARE = 0.5   # a unit is saturated at a frame when half the training set is beyond it
 GRADIENT_RATIO = 1e-3   # vanishing: first layer's RMS gradient below 1e-3 x the last layer's
 
 
@@ -43,7 +43,7 @@ def check_dead(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
             continue
         width = dead.shape[1]
         share = len(units) / width
-        sev = "error" if share == 1 else "warning" if share >= 0.5 or ctx.poor() else "info"
+        sev = "error" if share == 1 else "warning" if share >= 0.5 or (ctx.final and ctx.poor()) else "info"
         since = {_name(li, u): _since(dead[:, u], ctx.steps[frames]) for u in units}
         first = min(since.values())
         out.append(Finding("dead_units", sev, first,
@@ -69,9 +69,9 @@ def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
         if not sat.any():
             continue
         if start >= 0.5:
-            sev = "error" if ctx.poor() else "warning"
+            sev = "error" if ctx.final and ctx.poor() else "warning"
         else:
-            sev = "warning" if end >= 0.5 and ctx.poor() else "info"
+            sev = "warning" if end >= 0.5 and ctx.final and ctx.poor() else "info"
         when = 0 if start >= 0.5 else int(np.argmax(sat.mean(axis=1) == sat.mean(axis=1).max()))
         units = [_name(li, u) for u in np.nonzero(sat[when])[0]]
         step = int(ctx.steps[frames[when]])
@@ -82,7 +82,7 @@ def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
                                                      if s] for u in units},
                             "frames": [int(ctx.steps[f]) for f in frames]},
                            f"{len(units)} of {width} {act} units in hidden layer {li + 1} are saturated "
-                           f"(|pre-activation| > {SATURATION[act]:g} on > 90% of the training set) at step {step}: "
+                           f"(|pre-activation| > {SATURATION[act]:g} on > {SATURATED_SHARE:.0%} of the training set) at step {step}: "
                            f"{', '.join(units[:12])}" + (" ..." if len(units) > 12 else ""),
                            "shrink the initial weights (glorot / init scale), standardise the inputs, "
                            "or lower the learning rate"))
@@ -144,25 +144,25 @@ def layer_gradient_rms(ctx: Context, frames: np.ndarray, X: np.ndarray, y: np.nd
 
 
 def check_gradients(ctx: Context, frames: np.ndarray, X: np.ndarray, y: np.ndarray) -> list[Finding]:
-    """First layer's RMS gradient vs the last layer's, at up to 5 frames: median ratio < 1e-3
-    (vanishing) or > 1e3 (exploding). Needs two hidden layers or more."""
+    """First layer's RMS gradient vs the last layer's at the first sampled frame (up to 5 frames as
+    evidence): ratio < 1e-3 (vanishing) or > 1e3 (exploding). Needs two hidden layers or more."""
     if ctx.model.n_layers < 3 or ctx.model.output == "linear" and ctx.config.get("loss") is None:
         return []
     pick = frames[np.unique(np.linspace(0, len(frames) - 1, min(5, len(frames))).astype(int))]
     rms = layer_gradient_rms(ctx, pick, X, y)
     ratio = rms[:, 0] / np.maximum(rms[:, -1], 1e-300)
-    med = float(np.median(ratio))
+    med = float(ratio[0])  # at the first frame: later a converged or stuck net has tiny gradients everywhere
     ev = {"frames": [int(ctx.steps[f]) for f in pick], "rms_per_layer": rms.tolist(), "first_over_last": ratio.tolist()}
     if med < GRADIENT_RATIO:
         sev = "warning" if ctx.poor() else "info"
-        return [Finding("vanishing_gradients", sev, int(ctx.steps[pick[0]]), {**ev, "median_ratio": med},
-                        f"the first layer's gradient is {med:.2g}x the last layer's (median over {len(pick)} frames; "
+        return [Finding("vanishing_gradients", sev, int(ctx.steps[pick[0]]), {**ev, "ratio_at_start": med},
+                        f"the first layer's gradient is {med:.2g}x the last layer's (at step {int(ctx.steps[pick[0]])}; "
                         f"RMS per layer at the start {', '.join(f'{r:.2g}' for r in rms[0])})",
                         "use relu / leaky-relu or tanh instead of sigmoid, fewer layers, He/Glorot "
                         "initialisation, or an adaptive optimizer (adam)")]
     if med > 1 / GRADIENT_RATIO:
-        return [Finding("exploding_gradients", "warning", int(ctx.steps[pick[0]]), {**ev, "median_ratio": med},
-                        f"the first layer's gradient is {med:.2g}x the last layer's (median over {len(pick)} frames)",
+        return [Finding("exploding_gradients", "warning", int(ctx.steps[pick[0]]), {**ev, "ratio_at_start": med},
+                        f"the first layer's gradient is {med:.2g}x the last layer's at step {int(ctx.steps[pick[0]])}",
                         "smaller initial weights, a lower learning rate, or gradient clipping")]
     return []
 
