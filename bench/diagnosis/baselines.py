@@ -28,7 +28,7 @@ from weightflow.diagnose.units import layer_gradient_rms
 
 
 def _last_frames(ctx: Context) -> np.ndarray:
-    return ctx.sample_frames(ctx.n_frames)[-1:]
+    return ctx.sample_frames(2)[-1:]
 
 
 def _nets(ctx: Context, f: int, X: np.ndarray) -> list[np.ndarray]:

@@ -105,8 +105,8 @@ def _faults() -> list[Scenario]:
         out.append(Scenario(f"overfit-moons-{noise}", "overfitting", f"40 points noise {noise} width {width}",
                             _std("moons", n=40, noise=noise), {"sizes": [2, width, width, 1], "activation": "relu"},
                             {"lr": 0.01, "steps": 3000, "test_size": 0.5}))
-    out.append(Scenario("overfit-digits", "overfitting", "digits 10% train", DIGITS,
-                        {"sizes": [64, 128, 10], "activation": "tanh"}, {"lr": 0.01, "steps": 2000, "test_size": 0.9}))
+    out.append(Scenario("overfit-spiral", "overfitting", "80 points noise 0.5 width 128", _std("spiral", n=80, noise=0.5),
+                        {"sizes": [2, 128, 128, 1], "activation": "relu"}, {"lr": 0.01, "steps": 2000, "test_size": 0.5}))
     for b in (-2.0, -5.0):
         out.append(Scenario(f"dead-moons-{b:g}", "dead_relu", f"bias init {b:g}", MOONS, {**relu16, "bias_init": b},
                             {"lr": 0.01, "steps": 1000}))

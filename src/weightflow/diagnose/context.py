@@ -107,8 +107,11 @@ class Context:
         """Up to ``most`` frame indices, evenly spaced, first and last included, finite ones only."""
         if not self.frames or self.n_frames == 0:
             return np.zeros(0, int)
-        F = self.n_frames
-        idx = np.unique(np.linspace(0, F - 1, min(most, F)).astype(int))
+        loss = self.curve("train_loss")
+        good = np.nonzero(np.isfinite(loss))[0] if np.isfinite(loss).any() else np.arange(self.n_frames)
+        if not len(good):
+            return np.zeros(0, int)
+        idx = good[np.unique(np.linspace(0, len(good) - 1, min(most, len(good))).astype(int))]
         ok = [f for f in idx if all(np.all(np.isfinite(p[f])) for p in self.frames)]
         return np.asarray(ok, int)
 

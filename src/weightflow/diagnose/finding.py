@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..run import _clean
 
 SEVERITIES = ("error", "warning", "info")  # most serious first
 
 
 def _plain(value):
-    """JSON-safe copy of evidence: numpy to Python, NaN/inf to None."""
+    """JSON-safe copy of evidence: numpy arrays and scalars to Python, NaN/inf to None."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return _clean(value)
 
 
 @dataclass(frozen=True)

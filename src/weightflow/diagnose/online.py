@@ -69,6 +69,8 @@ class Monitor:
                  + unit_checks.check_symmetric(ctx, frames) + inputs.check_ignored(ctx))
         sat_start = any(f.name == "saturated_units" and f.evidence["layer"] == 1 and f.evidence["share_at_start"] >= 0.5
                         for f in found)
+        if self.calls == 1:  # gradients per layer at the start, once
+            found += unit_checks.check_gradients(ctx, frames[:1], *data_)
         return found + data.check_scale(ctx, sat_start)
 
     def _new(self, found: list[Finding]) -> list[Finding]:
@@ -97,3 +99,20 @@ def replay(run, checkpoints: int = 10) -> list[tuple[int, Finding]]:
         for f in mon.update(hist, frames, int(run.steps[end - 1])):
             out.append((int(run.steps[end - 1]), f))
     return out
+
+
+def engine_history(hist: np.ndarray, kept: int, record_every: int, columns: list[str]) -> dict:
+    """The engine's history buffer (members, frames, columns) of a single run as Monitor input:
+    ``{"step": (kept,), column: (kept,), ...}``."""
+    return {"step": record_every * np.arange(kept), **{c: hist[0, :kept, i].astype(np.float64)
+                                                         for i, c in enumerate(columns)}}
+
+
+def announce(findings: list[Finding], echo=None) -> None:
+    """Print each finding as one line ``diagnosis: NAME from step S: MESSAGE`` (stderr by default)."""
+    import sys
+
+    for f in findings:
+        at = "" if f.step is None else f" from step {f.step}"
+        line = f"diagnosis: {f.severity} {f.name}{at}: {f.message} ({f.advice})"
+        (echo or (lambda s: print(s, file=sys.stderr)))(line)

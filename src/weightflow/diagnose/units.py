@@ -70,8 +70,8 @@ def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
             continue
         if start >= 0.5:
             sev = "error" if ctx.final and ctx.poor() else "warning"
-        else:
-            sev = "warning" if end >= 0.5 and ctx.final and ctx.poor() else "info"
+        else:  # saturation that grows during training is mostly confidence: worth knowing, not an alarm
+            sev = "info"
         when = 0 if start >= 0.5 else int(np.argmax(sat.mean(axis=1) == sat.mean(axis=1).max()))
         units = [_name(li, u) for u in np.nonzero(sat[when])[0]]
         step = int(ctx.steps[frames[when]])
@@ -92,14 +92,14 @@ def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
 def _groups(vectors: np.ndarray) -> list[list[int]]:
     """Groups (size >= 2) of rows of ``vectors`` (units, k) equal within a relative 1e-6."""
     tol = 1e-6 * max(float(np.abs(vectors).max()), 1e-12)
-    groups, seen = [], set()
-    for u in range(len(vectors)):
-        if u in seen:
-            continue
-        same = [v for v in range(u, len(vectors)) if np.abs(vectors[v] - vectors[u]).max() <= tol]
-        seen.update(same)
-        if len(same) > 1:
-            groups.append(same)
+    same = np.abs(vectors[:, None, :] - vectors[None, :, :]).max(axis=2) <= tol  # (units, units)
+    groups, seen = [], np.zeros(len(vectors), bool)
+    for u in np.nonzero(same.sum(axis=1) > 1)[0]:
+        if not seen[u]:
+            members = np.nonzero(same[u] & ~seen)[0]
+            seen[members] = True
+            if len(members) > 1:
+                groups.append(members.tolist())
     return groups
 
 
