@@ -70,15 +70,17 @@ def test_tiny_learning_rate_is_too_slow():
                    test_size=0.3, population=4, progress=False)
     for m in range(4):
         f = _named(diagnose(run.member(m)), "too_slow")
-        assert f.evidence["loss_per_step"] > 0 and f.evidence["steps_needed"] > 3 * 2000
+        assert f.evidence["loss_per_step"] > 0 and f.evidence["steps_needed"] > 2 * 2000
 
 
 def test_overfitting_with_its_turning_step(overfit):
     f = _named(diagnose(overfit), "overfitting")
     s, t = stats.finite(overfit.steps, overfit.history["test_loss"])
     turn = f.step
-    assert s[0] < turn < s[-1] - 300
-    # the test loss after the turn is above the test loss around it; the train loss fell meanwhile
+    assert s[0] <= turn < s[-1] - 300
+    smooth = np.convolve(t, np.ones(5) / 5, mode="same")  # an independent smoother: a 5-point mean
+    assert smooth[np.searchsorted(s, turn)] <= 1.1 * smooth[2:-2].min()
+    # the test loss after the turn is far above the test loss around it; the train loss fell meanwhile
     near = t[np.abs(s - turn) <= 150]
     assert np.median(t[-10:]) > 1.2 * np.median(near)
     tr = overfit.history["train_loss"]
@@ -87,9 +89,11 @@ def test_overfitting_with_its_turning_step(overfit):
 
 def test_seed001_noise_inputs_are_ignored(seed001_run):
     f = _named(diagnose(seed001_run), "ignored_inputs", alarm=False)
-    assert f.evidence["indices"] == list(range(2, 15))
-    assert f.evidence["used"] == [seed001_run.config["data"]["feature_names"][i] for i in (0, 1)] or \
-        len(f.evidence["used"]) == 2
+    # the 13 noise coordinates, and x2 too: seed 001's label is x1 >= 0, so x2 carries no signal either
+    assert set(range(2, 15)) <= set(f.evidence["indices"]) and 0 not in f.evidence["indices"]
+    W = seed001_run.params[0][:, 0]
+    influence = np.abs(W) * seed001_run.split.X_train.std(axis=0)  # independent: |w_i| * std(x_i)
+    assert np.all(influence[2:] < 0.05 * influence[0])
     assert not [g for g in diagnose(seed001_run) if g.alarm]
 
 

@@ -13,7 +13,8 @@ from .stats import finite, mad, mann_kendall, running_median, window
 
 TREND_Z = 3.0          # Mann-Kendall |z| for a trend: noise gives it with p < 0.3%
 FLAT_RANGE = 0.01      # stuck: the train loss moved less than 1% of its start over the run
-SLOW_FACTOR = 3.0      # too slow: reaching the target at today's rate needs 3x the planned steps
+SLOW_FACTOR = 2.0      # too slow: reaching the target at today's rate needs 2x the planned steps
+STEADY = 0.3           # ... and the last quarter still falls at >= 0.3x the first quarter's rate (no plateau)
 GOOD_ACCURACY = 0.95
 OVERFIT_RISE = 0.25    # overfitting is a warning when the test loss rose by > 25% of its start (else info)
 
@@ -102,7 +103,9 @@ def check_stuck(ctx: Context) -> list[Finding]:
 
 
 def check_too_slow(ctx: Context) -> list[Finding]:
-    """Still falling steadily, but at today's rate reaching a low loss needs >= 10x the planned steps."""
+    """Still falling steadily (the last quarter at >= 0.3x the first quarter's rate: no plateau), but at
+    the second half's rate reaching 10% of the initial loss needs >= 2x the planned steps; or still
+    falling after having lost under 10% of its start in all the steps."""
     s, v = _train(ctx)
     if len(v) < 10 or not ctx.poor(GOOD_ACCURACY) or (not ctx.final and ctx.progress < 0.3):
         return []
@@ -120,11 +123,16 @@ def check_too_slow(ctx: Context) -> list[Finding]:
         return []  # the test loss is not falling with it: faster training would not help
     need = (sm[-1] - target) / rate
     planned = max(ctx.total_steps, ctx.done, 1)
-    if need < SLOW_FACTOR * planned:
+    q = max(len(v) // 4, 1)
+    first = float(sm[0] - sm[q]) / max(float(s[q] - s[0]), 1.0)
+    last = float(sm[-q - 1] - sm[-1]) / max(float(s[-1] - s[-q - 1]), 1.0)
+    barely = float(v[0] - sm[-1]) < 0.1 * abs(v[0])  # still falling, but by under 10% of its start in all
+    if not barely and (need < SLOW_FACTOR * planned or last < STEADY * first):  # a plateau is not a step-size problem
         return []
     return [Finding("too_slow", "warning", int(s[h]),
                     {"loss_per_step": rate, "loss_now": float(sm[-1]), "target_loss": target,
                      "steps_needed": float(need), "planned_steps": planned, "trend_z": z, "lr": _lr(ctx),
+                     "rate_first_quarter": first, "rate_last_quarter": last,
                      "batch_size": ctx.config.get("batch_size")},
                     f"the train loss falls by {rate:.2g} per step (from step {int(s[h])}); reaching {target:.3g} "
                     f"would take about {need:.3g} more steps, {need / planned:.0f}x the {planned} planned",
