@@ -186,3 +186,13 @@ def test_statistics_are_robust():
     assert np.abs(stats.running_median(spike) - x).max() < 0.05
     noise = np.random.default_rng(0).standard_normal(200)
     assert abs(stats.mann_kendall(noise)) < 3
+
+
+def test_cli_on_a_population(healthy, tmp_path, capsys):
+    from weightflow.cli import main
+
+    healthy.save(tmp_path / "pop")
+    assert main(["diagnose", str(tmp_path / "pop")]) == 0
+    assert "no problems found in any of the 24 members" in capsys.readouterr().out
+    assert main(["diagnose", str(tmp_path / "pop"), "--member", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [f.to_dict() for f in diagnose(healthy.member(3))]
