@@ -58,15 +58,17 @@ class Monitor:
     def _units(self, ctx: Context) -> list[Finding]:
         """Unit checks on the first and the newest frame only (cheap)."""
         data_ = ctx.train_data(500)
-        if data_ is None or not self.model.activations:
+        if data_ is None:
             return []
         frames = np.unique([0, ctx.n_frames - 1])
         frames = np.asarray([f for f in frames if all(np.all(np.isfinite(p[f])) for p in ctx.frames)], int)
         if not len(frames):
             return []
-        nets = unit_checks._nets(ctx, frames, data_[0])
-        found = (unit_checks.check_dead(ctx, frames, nets) + unit_checks.check_saturated(ctx, frames, nets)
-                 + unit_checks.check_symmetric(ctx, frames) + inputs.check_ignored(ctx))
+        found = inputs.check_ignored(ctx)
+        if self.model.activations:
+            nets = unit_checks.hidden_nets(ctx, frames, data_[0])
+            found += (unit_checks.check_dead(ctx, frames, nets) + unit_checks.check_saturated(ctx, frames, nets)
+                      + unit_checks.check_symmetric(ctx, frames))
         sat_start = any(f.name == "saturated_units" and f.evidence["layer"] == 1 and f.evidence["share_at_start"] >= 0.5
                         for f in found)
         if self.calls == 1:  # gradients per layer at the start, once

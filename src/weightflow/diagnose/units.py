@@ -15,7 +15,7 @@ SATURATED_SHARE = 0.5   # a unit is saturated at a frame when half the training 
 GRADIENT_RATIO = 1e-3   # vanishing: first layer's RMS gradient below 1e-3 x the last layer's
 
 
-def _nets(ctx: Context, frames: np.ndarray, X: np.ndarray) -> list[list[np.ndarray]]:
+def hidden_nets(ctx: Context, frames: np.ndarray, X: np.ndarray) -> list[list[np.ndarray]]:
     """Per sampled frame, the hidden layers' pre-activations [(n, units), ...]."""
     acts = reference.model_activations(ctx.model)
     return [reference.forward(ctx.frame_params(f), X, acts, ctx.model.bias).nets[:-1] for f in frames]
@@ -176,6 +176,6 @@ def check_units(ctx: Context, most_frames: int = 12) -> list[Finding]:
     if not len(frames):
         return []
     X, y = data
-    nets = _nets(ctx, frames, X)
+    nets = hidden_nets(ctx, frames, X)
     return (check_dead(ctx, frames, nets) + check_saturated(ctx, frames, nets) + check_symmetric(ctx, frames)
             + check_gradients(ctx, frames, X, y))
