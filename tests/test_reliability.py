@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -81,7 +82,9 @@ def test_signals_at_random_moments_leave_a_whole_run_or_nothing(tmp_path, capsys
                 resumed = True
         if kind != "SIGKILL":  # 130 as a shell reports Ctrl-C; -sig when it came before Python set its handlers
             assert proc.returncode in (0, 130, -sig), (kind, proc.returncode, err)
-            assert "Traceback" not in err, err
+            # Python may run a signal handler inside a gc callback, which then reports "Exception ignored";
+            # any other traceback is ours
+            assert "Traceback" not in re.sub(r"Exception ignored in.*?KeyboardInterrupt: ?\n", "", err, flags=re.S), err
         counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(f".run{trial}.") and kind != "SIGKILL"]
         assert not leftovers, leftovers  # only a kill may leave its staging folder behind

@@ -29,8 +29,8 @@ def _one_cpu_device_per_core() -> None:
 
 _one_cpu_device_per_core()
 
-__all__ = ["MLP", "Dataset", "Run", "RunConfig", "WeightflowError", "datasets", "load_run", "optim", "train", "viz",
-           "__version__"]
+__all__ = ["MLP", "Dataset", "Run", "RunConfig", "WeightflowError", "datasets", "diagnose", "load_run", "optim",
+           "train", "viz", "__version__"]
 
 _LAZY = {
     "MLP": ("weightflow.model", "MLP"),
@@ -43,7 +43,7 @@ _LAZY = {
 }
 
 
-_SUBPACKAGES = ("datasets", "viz", "optim")  # ``wf.datasets.load(...)`` after a bare ``import weightflow``
+_SUBPACKAGES = ("datasets", "viz", "optim", "diagnose")  # diagnose is also callable: wf.diagnose(run)  # ``wf.datasets.load(...)`` after a bare ``import weightflow``
 
 
 def __getattr__(name: str):

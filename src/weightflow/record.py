@@ -222,6 +222,12 @@ class FrameWriter:
             finally:
                 os.close(fd)
 
+    def so_far(self, kept: int) -> list[np.ndarray]:
+        """A single run's first ``kept`` frames of every parameter, (kept, *shape), as views."""
+        if self.directory is None:
+            return [a[0, :kept] for a in self.arrays]
+        return [np.load(self.path(n), mmap_mode="r")[:kept] for n in self.names]
+
     def finish(self, kept: int) -> list[np.ndarray]:
         """The first ``kept`` frames of every parameter, (members?, kept, *shape) (no member axis for a
         single run); on disk the files are cut to ``kept`` frames and memory-mapped read-only."""

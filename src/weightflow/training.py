@@ -48,7 +48,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
           optimizer_options: dict | None = None, population: int | None = None,
           split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
           out: str | os.PathLike | None = None, force: bool = False,
-          resume: str | os.PathLike | None = None) -> Run:
+          resume: str | os.PathLike | None = None, diagnose: bool = True) -> Run:
     """Train ``model`` on ``data`` and record its weights as it goes.
 
     data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
@@ -78,6 +78,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     the history so far) is written there at most once a second; ``resume=DIR`` continues an interrupted
     or killed run from it (every other argument is then taken from the checkpoint), and the result
     equals the uninterrupted run bit for bit.
+    diagnose: while a single run trains, check it between chunks (``weightflow.diagnose``) and print a
+    line on stderr as soon as a problem is certain (e.g. the step from which the test loss rises).
     Returns a :class:`Run`; its status is ``completed``, ``diverged`` or ``interrupted`` (Ctrl-C or
     SIGTERM, between chunks). Diverged: the train loss became NaN/inf or grew past
     ``EXPLODED`` times its start; training stops, the frames before it are kept, the final parameters
@@ -92,10 +94,11 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
                   loss=loss, standardize=standardize, data_options=data_options,
                   optimizer_options=optimizer_options, population=population, split_seed=split_seed,
                   init_scale=init_scale)
-    return _train(res, None if out is None else Staging(out, force), init, progress)
+    return _train(res, None if out is None else Staging(out, force), init, progress, diagnose=diagnose)
 
 
-def _train(res: Resolved, staging: Staging | None, init, progress, start: dict | None = None) -> Run:
+def _train(res: Resolved, staging: Staging | None, init, progress, start: dict | None = None,
+           diagnose: bool = True) -> Run:
     """Plan, start (or restore ``start``, a checkpoint), drive and finish a resolved run, writing it
     into ``staging`` (then renamed into place) when given."""
     try:
@@ -110,8 +113,9 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
             record.write_checkpoint_start(staging.path, res.config.to_dict(),
                                           {f: getattr(res.split, f) for f in record.SPLIT_FIELDS}, names, params0)
         save = None if staging is None else functools.partial(_checkpoint, staging.path)
+        watch = _monitor(res, plan, writer) if diagnose and res.config.population is None else None
         with terminate_as_interrupt():
-            outcome = _drive(res, plan, state, writer, progress, start, save)
+            outcome = _drive(res, plan, state, writer, progress, start, save, watch)
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
             if staging is not None:
@@ -122,6 +126,28 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
     finally:
         if staging is not None:
             staging.abort()  # a no-op after the commit
+
+
+def _monitor(res: Resolved, plan: ChunkPlan, writer: FrameWriter):
+    """``watch(hist, kept, echo)``: the diagnosis of the run so far, printing what became certain."""
+    from .diagnose.online import Monitor, announce, engine_history
+
+    monitor = Monitor(res.config.model, res.config.data.n_train, res.split, res.config)
+    columns, every, broken = [*METRICS, *res.opt.stat_names], res.config.schedule.record_every, []
+
+    def watch(hist, kept: int, echo=None) -> None:
+        if broken or kept == 0:
+            return
+        try:
+            found = monitor.update(engine_history(hist, kept, every, columns), writer.so_far(kept),
+                                   plan.steps_done(kept))
+        except Exception as e:  # a diagnosis must never cost a run: say so once and stop checking
+            broken.append(e)
+            print(f"diagnosis: stopped checking this run ({type(e).__name__}: {e})", file=sys.stderr)
+            return
+        announce(found, echo=echo)
+
+    return watch
 
 
 def _checkpoint(directory: Path, state, kept: int, hist: np.ndarray, end: np.ndarray, seconds: float) -> None:
@@ -214,15 +240,16 @@ CHECKPOINT_SECONDS = 1.0  # at most one checkpoint a second (and one after the f
 
 
 def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start: dict | None = None,
-           save=None) -> Outcome:
-    """See ``_chunks``; the first Ctrl-C or SIGTERM asks it to stop after the chunk being computed."""
+           save=None, watch=None) -> Outcome:
+    """See ``_chunks``; the first Ctrl-C or SIGTERM asks it to stop after the chunk being computed.
+    ``watch(hist, kept, echo)`` is called after every chunk (the diagnosis)."""
     with Stopper() as stopper:
-        return _chunks(res, plan, state, writer, progress, start, save, stopper)
+        return _chunks(res, plan, state, writer, progress, start, save, stopper, watch)
 
 
 # one loop on purpose: its state, frames kept and end metrics are committed together (see below)
 def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start, save,
-            stopper: Stopper) -> Outcome:
+            stopper: Stopper, watch) -> Outcome:
     """Call the compiled chunk over the plan, handing each chunk's frames to ``writer``. A single run
     stops at its first non-finite loss (``diverged``); Ctrl-C stops between chunks (``interrupted``).
     ``start``: a checkpoint to continue from (its frames kept, history, end metrics, seconds);
@@ -256,6 +283,8 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
             hist[:, lo:lo + real] = block_hist
             writer.write(lo, blocks)
             bad = _diverged(block_hist[0, :, 0], hist[0, 0, 0])
+            if watch is not None:
+                watch(hist, lo + real, None if bar is None else bar.console.print)
             if single and bad.any():  # keep the frames before the first diverged one (at least frame 0), and stop
                 first = lo + int(np.argmax(bad))
                 kept, status, at = max(first, 1), "diverged", first * cfg.schedule.record_every

@@ -39,9 +39,10 @@ def command(out, seed, quiet, open_):
                f"13 noise weights mean |w| {np.abs(w0[2:]).mean():.3f} -> {rest[1:].mean():.3f}; "
                f"bias {run.params[1][0]:+.3f}")
     from ..report import write_report
+    from ..report.findings import findings_of
     from .report_cmd import open_in_browser
 
-    page = write_report(run, f"{out}/report.html", source=out)
+    page = write_report(run, f"{out}/report.html", findings_of(run), source=out)
     click.echo(f"report: {page}")
     if open_:
         open_in_browser(page)

@@ -31,7 +31,7 @@ def command(run_dir, output, open_):
 
     from ..errors import bad_input
     from ..report import write_report, write_sweep_report
-    from ..report.findings import diagnose_if_available
+    from ..report.findings import findings_of
     from ..report.sweep_page import is_sweep_dir
     from ..run import load_run
 
@@ -40,7 +40,7 @@ def command(run_dir, output, open_):
         path = write_sweep_report(d, output, echo=lambda p: click.echo(f"wrote {p}"))
     elif (d / "run.json").is_file():
         run = load_run(d)
-        path = write_report(run, output or d / "report.html", diagnose_if_available(run), source=str(d))
+        path = write_report(run, output or d / "report.html", findings_of(run), source=str(d))
     else:
         raise bad_input("RUN_DIR", "a run directory (run.json) or a sweep directory (summary.csv)", str(d),
                         "pass the --out folder of weightflow train, demo or sweep")

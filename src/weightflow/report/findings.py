@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 
 def as_dict(finding) -> dict:
     """A finding given as a dict, or as an object with those attributes (or ``to_dict()``), as a dict.
@@ -16,11 +14,10 @@ def as_dict(finding) -> dict:
             "step": None if step is None else int(step), "message": str(finding.get("message", ""))}
 
 
-def diagnose_if_available(run) -> list[dict] | None:
-    """``weightflow.diagnosis.diagnose(run)`` as dicts when that module exists, else None."""
-    try:
-        module = importlib.import_module("weightflow.diagnosis")
-    except ImportError:
+def findings_of(run) -> list[dict] | None:
+    """The diagnosis of a single run as dicts (None for a population: its members differ)."""
+    if run.population is not None:
         return None
-    diagnose = getattr(module, "diagnose", None)
-    return None if diagnose is None else [as_dict(f) for f in diagnose(run)]
+    from ..diagnose import diagnose
+
+    return [as_dict(f) for f in diagnose(run)]

@@ -1,0 +1,181 @@
+"""Checks on hidden units and gradients, recomputed in numpy from the recorded frames and the
+training data: dead ReLUs, saturated sigmoid/tanh units, symmetric units, vanishing/exploding
+gradients per layer. Units are named ``h<layer>.<unit>`` (1-based layer, 0-based unit)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import reference
+from .context import Context
+from .finding import Finding
+
+SATURATION = {"sigmoid": 5.0, "tanh": 3.0}  # |pre-activation| beyond which the slope is < 0.01
+SATURATED_SHARE = 0.5   # a unit is saturated at a frame when half the training set is beyond it
+GRADIENT_RATIO = 1e-3   # vanishing: first layer's RMS gradient below 1e-3 x the last layer's
+
+
+def hidden_nets(ctx: Context, frames: np.ndarray, X: np.ndarray) -> list[list[np.ndarray]]:
+    """Per sampled frame, the hidden layers' pre-activations [(n, units), ...]."""
+    acts = reference.model_activations(ctx.model)
+    return [reference.forward(ctx.frame_params(f), X, acts, ctx.model.bias).nets[:-1] for f in frames]
+
+
+def _name(layer: int, unit: int) -> str:
+    return f"h{layer + 1}.{unit}"
+
+
+def _since(flags: np.ndarray, steps: np.ndarray) -> int:
+    """The step from which ``flags`` (frames,) is True up to the last frame."""
+    off = np.nonzero(~flags)[0]
+    return int(steps[off[-1] + 1]) if len(off) else int(steps[0])
+
+
+def check_dead(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
+    """ReLU units whose pre-activation is <= 0 on every training sample at the last sampled frame."""
+    out = []
+    for li, act in enumerate(ctx.model.activations):
+        if act != "relu":
+            continue
+        dead = np.stack([~(n[li] > 0).any(axis=0) for n in nets])  # (frames, units)
+        units = np.nonzero(dead[-1])[0]
+        if not len(units):
+            continue
+        width = dead.shape[1]
+        share = len(units) / width
+        sev = "error" if share == 1 else "warning" if share >= 0.5 or (ctx.final and ctx.poor()) else "info"
+        since = {_name(li, u): _since(dead[:, u], ctx.steps[frames]) for u in units}
+        first = min(since.values())
+        out.append(Finding("dead_units", sev, first,
+                           {"layer": li + 1, "units": list(since), "dead_since_step": since, "dead": len(units),
+                            "width": width, "share": share, "frames": [int(ctx.steps[f]) for f in frames]},
+                           f"{len(units)} of {width} ReLU units in hidden layer {li + 1} never fire on the training "
+                           f"set: {', '.join(list(since)[:12])}" + (" ..." if len(units) > 12 else "")
+                           + f" (dead from step {first})",
+                           "initialise biases at 0 or slightly positive, lower the learning rate, or use "
+                           "leaky-relu / He initialisation"))
+    return out
+
+
+def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
+    """Sigmoid/tanh units with > 90% of training pre-activations beyond +-5 (sigmoid) / +-3 (tanh)."""
+    out = []
+    for li, act in enumerate(ctx.model.activations):
+        if act not in SATURATION:
+            continue
+        sat = np.stack([(np.abs(n[li]) > SATURATION[act]).mean(axis=0) > SATURATED_SHARE for n in nets])
+        width = sat.shape[1]
+        start, end = sat[0].mean(), sat[-1].mean()
+        if not sat.any():
+            continue
+        if start >= 0.5:
+            sev = "error" if ctx.final and ctx.poor() else "warning"
+        else:  # saturation that grows during training is mostly confidence: worth knowing, not an alarm
+            sev = "info"
+        when = 0 if start >= 0.5 else int(np.argmax(sat.mean(axis=1) == sat.mean(axis=1).max()))
+        units = [_name(li, u) for u in np.nonzero(sat[when])[0]]
+        step = int(ctx.steps[frames[when]])
+        out.append(Finding("saturated_units", sev, step,
+                           {"layer": li + 1, "activation": act, "threshold": SATURATION[act], "units": units,
+                            "share_at_start": float(start), "share_at_end": float(end),
+                            "saturated_frames": {u: [int(ctx.steps[f]) for f, s in zip(frames, sat[:, int(u.split('.')[1])])
+                                                     if s] for u in units},
+                            "frames": [int(ctx.steps[f]) for f in frames]},
+                           f"{len(units)} of {width} {act} units in hidden layer {li + 1} are saturated "
+                           f"(|pre-activation| > {SATURATION[act]:g} on > {SATURATED_SHARE:.0%} of the training set) at step {step}: "
+                           f"{', '.join(units[:12])}" + (" ..." if len(units) > 12 else ""),
+                           "shrink the initial weights (glorot / init scale), standardise the inputs, "
+                           "or lower the learning rate"))
+    return out
+
+
+def _groups(vectors: np.ndarray) -> list[list[int]]:
+    """Groups (size >= 2) of rows of ``vectors`` (units, k) equal within a relative 1e-6."""
+    tol = 1e-6 * max(float(np.abs(vectors).max()), 1e-12)
+    same = np.abs(vectors[:, None, :] - vectors[None, :, :]).max(axis=2) <= tol  # (units, units)
+    groups, seen = [], np.zeros(len(vectors), bool)
+    for u in np.nonzero(same.sum(axis=1) > 1)[0]:
+        if not seen[u]:
+            members = np.nonzero(same[u] & ~seen)[0]
+            seen[members] = True
+            if len(members) > 1:
+                groups.append(members.tolist())
+    return groups
+
+
+def _unit_vectors(ctx: Context, f: int, li: int) -> np.ndarray:
+    """(units, k): each hidden unit's incoming weights, bias and outgoing weights at frame f."""
+    layers = ctx.model.layers(ctx.frame_params(f))
+    (w, b), (w_next, _) = layers[li], layers[li + 1]
+    parts = [w.T, w_next] + ([b[:, None]] if b is not None else [])
+    return np.concatenate(parts, axis=1)
+
+
+def check_symmetric(ctx: Context, frames: np.ndarray) -> list[Finding]:
+    """Hidden units identical (in, bias, out weights) at the first and at the last sampled frame."""
+    out = []
+    for li in range(len(ctx.model.activations)):
+        width = ctx.model.sizes[li + 1]
+        g0 = {tuple(g) for g in _groups(_unit_vectors(ctx, frames[0], li))}
+        groups = [g for g in _groups(_unit_vectors(ctx, frames[-1], li)) if tuple(g) in g0]
+        if not groups:
+            continue
+        names = [[_name(li, u) for u in g] for g in groups]
+        sev = "error" if len(groups) == 1 and len(groups[0]) == width else "warning"
+        out.append(Finding("symmetric_units", sev, int(ctx.steps[frames[0]]),
+                           {"layer": li + 1, "groups": names, "width": width,
+                            "distinct_units": width - sum(len(g) - 1 for g in groups)},
+                           f"hidden layer {li + 1}: {'; '.join('=' .join(n) for n in names[:6])} started identical and "
+                           f"stay identical to step {int(ctx.steps[frames[-1]])}: the layer works like "
+                           f"{width - sum(len(g) - 1 for g in groups)} unit(s)",
+                           "break the symmetry: random initial weights (glorot), not zeros or a constant"))
+    return out
+
+
+def layer_gradient_rms(ctx: Context, frames: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(frames, layers): RMS of dLoss/dW per layer at each frame, in numpy (float64)."""
+    loss = ctx.config.loss
+    step = 2 if ctx.model.bias else 1
+    rows = []
+    for f in frames:
+        g = reference.model_gradients(ctx.model, ctx.frame_params(f), X, y, loss)
+        rows.append([float(np.sqrt(np.mean(w ** 2))) for w in g[::step]])
+    return np.asarray(rows)
+
+
+def check_gradients(ctx: Context, frames: np.ndarray, X: np.ndarray, y: np.ndarray) -> list[Finding]:
+    """First layer's RMS gradient vs the last layer's at the first sampled frame (up to 5 frames as
+    evidence): ratio < 1e-3 (vanishing) or > 1e3 (exploding). Needs two hidden layers or more."""
+    if ctx.model.n_layers < 3:
+        return []
+    pick = frames[np.unique(np.linspace(0, len(frames) - 1, min(5, len(frames))).astype(int))]
+    rms = layer_gradient_rms(ctx, pick, X, y)
+    ratio = rms[:, 0] / np.maximum(rms[:, -1], 1e-300)
+    med = float(ratio[0])  # at the first frame: later a converged or stuck net has tiny gradients everywhere
+    ev = {"frames": [int(ctx.steps[f]) for f in pick], "rms_per_layer": rms.tolist(), "first_over_last": ratio.tolist()}
+    if med < GRADIENT_RATIO:
+        sev = "warning" if ctx.poor() else "info"
+        return [Finding("vanishing_gradients", sev, int(ctx.steps[pick[0]]), {**ev, "ratio_at_start": med},
+                        f"the first layer's gradient is {med:.2g}x the last layer's (at step {int(ctx.steps[pick[0]])}; "
+                        f"RMS per layer at the start {', '.join(f'{r:.2g}' for r in rms[0])})",
+                        "use relu / leaky-relu or tanh instead of sigmoid, fewer layers, He/Glorot "
+                        "initialisation, or an adaptive optimizer (adam)")]
+    if med > 1 / GRADIENT_RATIO:
+        return [Finding("exploding_gradients", "warning", int(ctx.steps[pick[0]]), {**ev, "ratio_at_start": med},
+                        f"the first layer's gradient is {med:.2g}x the last layer's at step {int(ctx.steps[pick[0]])}",
+                        "smaller initial weights, a lower learning rate, or gradient clipping")]
+    return []
+
+
+def check_units(ctx: Context, most_frames: int = 12) -> list[Finding]:
+    """Every unit check, on up to ``most_frames`` sampled frames."""
+    data = ctx.train_data()
+    if data is None or not ctx.frames or not ctx.model.activations:
+        return []
+    frames = ctx.sample_frames(most_frames)
+    if not len(frames):
+        return []
+    X, y = data
+    nets = hidden_nets(ctx, frames, X)
+    return (check_dead(ctx, frames, nets) + check_saturated(ctx, frames, nets) + check_symmetric(ctx, frames)
+            + check_gradients(ctx, frames, X, y))
