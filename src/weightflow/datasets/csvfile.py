@@ -246,6 +246,33 @@ def load_csv(path: str, *, label: str | int | None = None, delimiter: str = ",",
     path = os.fspath(path)
     where = f"csv file {path!r}"
     delimiter = _delimiter(delimiter)
+    columns, data = _table(path, delimiter, where)
+    li = _label_index(label, columns, where)
+    feature_cols = [j for j in range(len(columns)) if j != li]
+    X, labels = _values(data, columns, feature_cols, li, where)
+    y, class_names = _classes(labels, [line for line, _ in data], columns[li], where)
+    if len(class_names) < 2:
+        raise fail(
+            f"{where} label column {columns[li]!r}",
+            "at least 2 classes",
+            f"only {class_names[0]!r}",
+            f"check the file, or pick the label column with {LABEL_FLAG} NAME "
+            f"(columns: {', '.join(map(repr, columns))})",
+        )
+    features = tuple(columns[j] for j in feature_cols)
+    return Dataset(
+        X.astype(np.float32),
+        y,
+        feature_names=features,
+        class_names=class_names,
+        description=_description(path, len(data), features, columns[li], class_names),
+        name=f"csv:{path}",
+        options=dict(label=columns[li], delimiter=delimiter, seed=seed),
+    )
+
+
+def _table(path: str, delimiter: str, where: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The column names and the data rows ``(line, cells)``, every row as wide as the header."""
     rows = _read_rows(path, delimiter)
     if not rows:
         raise fail(
@@ -273,8 +300,11 @@ def load_csv(path: str, *, label: str | int | None = None, delimiter: str = ",",
             f"{d} column",
             f"separate the values with {delimiter!r} or pass --data-option delimiter=CHAR",
         )
-    li = _label_index(label, columns, where)
-    feature_cols = [j for j in range(d) if j != li]
+    return columns, data
+
+
+def _values(data, columns: list[str], feature_cols: list[int], li: int, where: str) -> tuple[np.ndarray, list[str]]:
+    """The features (n, d) float64 and the label cells (n,), each cell checked."""
     X = np.empty((len(data), len(feature_cols)), dtype=np.float64)
     labels: list[str] = []
     for i, (line, cells) in enumerate(data):
@@ -289,28 +319,11 @@ def load_csv(path: str, *, label: str | int | None = None, delimiter: str = ",",
                 "give every row a label or drop the row",
             )
         labels.append(cell)
-    y, class_names = _classes(labels, [line for line, _ in data], columns[li], where)
-    if len(class_names) < 2:
-        raise fail(
-            f"{where} label column {columns[li]!r}",
-            "at least 2 classes",
-            f"only {class_names[0]!r}",
-            f"check the file, or pick the label column with {LABEL_FLAG} NAME "
-            f"(columns: {', '.join(map(repr, columns))})",
-        )
-    features = tuple(columns[j] for j in feature_cols)
+    return X, labels
+
+
+def _description(path: str, n: int, features: tuple[str, ...], label: str, class_names) -> str:
     shown = ", ".join(features[:6]) + (", ..." if len(features) > 6 else "")
     classes = ", ".join(class_names[:6]) + (", ..." if len(class_names) > 6 else "")
-    description = (
-        f"csv:{path}: {len(data)} samples, {len(features)} features ({shown}), "
-        f"label column {columns[li]!r} with {len(class_names)} classes ({classes})"
-    )
-    return Dataset(
-        X.astype(np.float32),
-        y,
-        feature_names=features,
-        class_names=class_names,
-        description=description,
-        name=f"csv:{path}",
-        options=dict(label=columns[li], delimiter=delimiter, seed=seed),
-    )
+    return (f"csv:{path}: {n} samples, {len(features)} features ({shown}), "
+            f"label column {label!r} with {len(class_names)} classes ({classes})")

@@ -31,6 +31,7 @@ class Context:
     total_steps: int
     final: bool = True
     status: str = "completed"
+    diverged_at: int | None = None  # the step where the engine stopped a diverged run (frames stop before it)
 
     @classmethod
     def from_run(cls, run) -> "Context":
@@ -40,7 +41,7 @@ class Context:
         cfg = run.config
         total = int(cfg.schedule.steps)
         return cls(run.model, cfg, run.split, np.asarray(run.steps), run.history, run.frames, total,
-                   True, run.status)
+                   True, run.status, run.metrics.get("diverged_at_step"))
 
     # --- curves ---------------------------------------------------------------------------
     def curve(self, name: str) -> np.ndarray:

@@ -29,12 +29,13 @@ def check_divergence(ctx: Context) -> list[Finding]:
     bad = ~np.isfinite(loss)
     if bad.any() or ctx.status == "diverged":
         i = int(np.argmax(bad)) if bad.any() else ctx.n_frames - 1
+        at = ctx.diverged_at if ctx.diverged_at is not None else (int(ctx.steps[i]) if ctx.n_frames else 0)
         s, v = _train(ctx)
-        return [Finding("diverging", "error", int(ctx.steps[i]) if ctx.n_frames else 0,
-                        {"first_nonfinite_step": int(ctx.steps[i]) if ctx.n_frames else 0,
+        return [Finding("diverging", "error", int(at),
+                        {"first_nonfinite_step": int(at),
                          "last_finite_loss": float(v[-1]) if len(v) else math.nan,
                          "initial_loss": float(v[0]) if len(v) else math.nan, "lr": _lr(ctx)},
-                        f"the train loss became NaN/inf at step {int(ctx.steps[i]) if ctx.n_frames else 0} "
+                        f"the train loss diverged (NaN/inf, or 10^4 x its start) at step {int(at)} "
                         f"(last finite value {float(v[-1]) if len(v) else math.nan:.4g})",
                         "lower the learning rate (try 10x smaller), or clip gradients")]
     s, v = _train(ctx)
