@@ -22,6 +22,9 @@ __all__ = ["Schedule", "ChunkPlan", "make_schedule", "plan_chunks", "frames_per_
 CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often the host looks in
 SMALL_BLOCK = 8  # blocks of at most this many steps are unrolled
 MAX_CHUNK_FLOATS = 1 << 24  # floats one chunk may return (members x blocks x block width)
+# member x float x steps per chunk, about a second of work on a CPU core: a large population's chunk
+# stays short, so the progress bar moves and Ctrl-C is answered (4096 members of a 2-4-1 net: ~480 steps)
+MAX_CHUNK_WORK = 1 << 25
 
 
 def make_schedule(n_train: int, steps, epochs, batch_size, record_every, eval_every) -> Schedule:
@@ -111,10 +114,11 @@ def chunk_blocks(n_blocks: int, target: int, multiple: int = 1) -> int:
 
 def plan_chunks(sched: Schedule, members: int, width: int) -> ChunkPlan:
     """Cut the run into chunks of about CHUNK_STEPS steps, fewer when ``members`` x ``width`` floats
-    per block would make a chunk's output too large."""
+    per block would make a chunk's output too large or its work long (MAX_CHUNK_WORK)."""
     n_inner, do_eval = block_plan(sched)
     frames = len(n_inner)
-    target = max(1, min(math.ceil(CHUNK_STEPS / sched.record_every), MAX_CHUNK_FLOATS // (members * width)))
+    by_work = MAX_CHUNK_WORK // (members * width * sched.record_every)
+    target = max(1, min(math.ceil(CHUNK_STEPS / sched.record_every), MAX_CHUNK_FLOATS // (members * width), by_work))
     per_chunk = chunk_blocks(frames, target, frames_per_iteration(sched))
     n_chunks = math.ceil(frames / per_chunk)
     pad = n_chunks * per_chunk - frames

@@ -134,10 +134,13 @@ def _monitor(res: Resolved, plan: ChunkPlan, writer: FrameWriter):
 
     monitor = Monitor(res.config.model, res.config.data.n_train, res.split, res.config)
     columns, every, broken = [*METRICS, *res.opt.stat_names], res.config.schedule.record_every, []
+    started, spent = time.perf_counter(), [0.0]
 
     def watch(hist, kept: int, echo=None) -> None:
-        if broken or kept == 0:
+        # at most MONITOR_SHARE of the time trained so far: a long run with many frames is checked less often
+        if broken or kept == 0 or spent[0] > MONITOR_SHARE * (time.perf_counter() - started):
             return
+        t0 = time.perf_counter()
         try:
             found = monitor.update(engine_history(hist, kept, every, columns), writer.so_far(kept),
                                    plan.steps_done(kept))
@@ -145,6 +148,8 @@ def _monitor(res: Resolved, plan: ChunkPlan, writer: FrameWriter):
             broken.append(e)
             print(f"diagnosis: stopped checking this run ({type(e).__name__}: {e})", file=sys.stderr)
             return
+        finally:
+            spent[0] += time.perf_counter() - t0
         announce(found, echo=echo)
 
     return watch
@@ -236,6 +241,7 @@ def _train_data(res: Resolved) -> TrainData:
                      jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
 
 
+MONITOR_SHARE = 0.05  # the diagnosis between chunks may take at most this share of the training time
 CHECKPOINT_SECONDS = 1.0  # at most one checkpoint a second (and one after the first chunk)
 
 

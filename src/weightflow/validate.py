@@ -124,6 +124,14 @@ def pair(where: str, value: object) -> tuple[float, float]:
     return (float(items[0]), float(items[1]))
 
 
+def whole_in(value, low: int, high: int, what: str, expected: str, fix: str) -> int:
+    """A whole number from ``low`` to ``high`` (3.0 passes, 3.5 and True do not)."""
+    v = _as_float(value)
+    if not (math.isfinite(v) and v.is_integer() and low <= v <= high):
+        raise bad_input(what, expected, value, fix)
+    return int(v)
+
+
 def index(value, n: int, what: str, expected: str, fix: str) -> int:
     """A Python index into ``n`` things (negative counts from the end), returned as 0..n-1."""
     v = _as_float(value)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..errors import WeightflowError, bad_input
+from ..validate import index
 
 # Class colours (tab10 without its red/blue pair first, so classes never look like weight signs).
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -81,14 +82,8 @@ def given_ax(ax, n: int, picture: str, unit: str, fix: str):
 def frame_index(run, frame) -> int:
     """A frame number (negative counts from the end, as in Python) checked against the run."""
     n = len(run.steps)
-    try:
-        ok = int(frame) == frame and -n <= int(frame) < n
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise bad_input("frame", f"an index from {-n} to {n - 1} (the run has {n} frames)", frame,
-                        "use 0 for the initial weights, -1 for the last frame")
-    return int(frame) % n
+    return index(frame, n, "frame", f"an index from {-n} to {n - 1} (the run has {n} frames)",
+                 "use 0 for the initial weights, -1 for the last frame")
 
 
 def frame_params(run, frame) -> list[np.ndarray]:

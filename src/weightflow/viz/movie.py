@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import bad_input
+from ..validate import index
 from ._common import (WEIGHT_CMAP, Display, class_names, feature_names, nice_step, pyplot,
                       run_title)
 
@@ -287,13 +288,7 @@ class WeightMovie(Display):
         ``params=['W1']`` to ``from_run`` and an ``ax`` to draw a single heat map into it.
         """
         n = len(self.frames)
-        try:
-            ok = int(frame) == frame and -n <= int(frame) < n
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise bad_input("movie frame", f"an index from {-n} to {n - 1}", frame, "use -1 for the last frame")
-        i = int(frame) % n
+        i = index(frame, n, "movie frame", f"an index from {-n} to {n - 1}", "use -1 for the last frame")
         if ax is not None:
             if len(self.names) != 1:
                 raise bad_input("movie ax", "a movie of one parameter when an ax is given",

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import bad_input
+from ..validate import whole_in
 from ..grid import label as grid_label
 from ._common import (NEGATIVE, POSITIVE, Display, check_inputs, feature_names, frame_index, new_axes,
                       nice_step, run_title)
@@ -279,14 +280,8 @@ def _check_layer(run, layer) -> int:
     if n_layers < 2:
         raise bad_input("particles", "a network with a hidden layer", f"{run.model} (no hidden layer)",
                         "train with --hidden N to watch neurons move")
-    try:
-        layer = int(layer)
-        ok = 1 <= layer <= n_layers - 1
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise bad_input("particles layer", f"a hidden layer from 1 to {n_layers - 1}", layer, "e.g. layer=1")
-    return layer
+    return whole_in(layer, 1, n_layers - 1, "particles layer", f"a hidden layer from 1 to {n_layers - 1}",
+                    "e.g. layer=1")
 
 
 def _choose_members(run, member, lr):

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..grid import label as grid_label
 from ..errors import WeightflowError, bad_input
+from ..validate import whole_in
 from ._common import (CLASS_COLORS, Display, frame_index, given_ax, new_axes, new_axes_row, nice_step,
                       parse_int_list, pyplot, run_title, step_axis)
 
@@ -397,14 +398,9 @@ def _distribution_params(run, param) -> list[str]:
 
 def _check_bins(bins):
     """``bins`` as an int from 2 to 1000, or None (automatic)."""
-    try:
-        bins = None if bins is None else int(bins)
-        ok = bins is None or 2 <= bins <= 1000
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise bad_input("weight distribution bins", "a whole number from 2 to 1000", bins, "e.g. bins=60")
-    return bins
+    if bins is None:
+        return None
+    return whole_in(bins, 2, 1000, "weight distribution bins", "a whole number from 2 to 1000", "e.g. bins=60")
 
 
 def _distribution_panels(run, params, idx, entries):
