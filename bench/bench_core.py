@@ -17,6 +17,7 @@ eager loop (forward, backward, optimizer.step) with torch.set_num_threads matchi
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import time
@@ -121,7 +122,7 @@ def plain_jax_231(X, y, steps, lr, unroll):
     def body(p, _):
         return [a - lr * g for a, g in zip(p, jax.grad(loss)(p))], None
 
-    from weightflow.training import compiler_options  # the same XLA options as weightflow's programs
+    from weightflow.program import compiler_options  # the same XLA options as weightflow's programs
 
     run = jax.jit(lambda p: jax.lax.scan(body, p, length=steps, unroll=unroll)[0], compiler_options=compiler_options())
     jax.block_until_ready(run(params))  # compile
@@ -133,8 +134,9 @@ def weightflow_run(X, y, steps, sizes, lr, opt_name, loss_name, record_every):
     import weightflow as wf
 
     model = wf.MLP(sizes, activation="sigmoid", init="uniform:1")
+    quiet = {"diagnose": False} if "diagnose" in inspect.signature(wf.train).parameters else {}  # the engine alone
     return wf.train(model, (X, y), optimizer=opt_name, lr=lr, loss=loss_name, steps=steps,
-                    record_every=record_every, test_size=0, progress=False)
+                    record_every=record_every, test_size=0, progress=False, **quiet)
 
 
 def weightflow_timing(X, y, steps, sizes, lr, opt_name, loss_name, record_every, repeats):

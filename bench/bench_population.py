@@ -130,7 +130,7 @@ def main():
     torch.set_num_threads(os.cpu_count() or 1)
     P, S = args.members, args.steps
     wf_t, compile_s, run = weightflow_population(P, S)
-    assert run.config["devices"] == len(jax.devices())
+    assert run.config.devices == len(jax.devices())
     loop_t = torch_loop(4, 300)
     bmm_t = torch_batched(P, max(200, S // 10))
     peak = ceiling_gflops()
