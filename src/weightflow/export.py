@@ -60,15 +60,11 @@ def _model_and_params(run, params):
     raise bad_input("run", "a Run, a run directory or an MLP", type(run).__name__, "e.g. to_torch(run)")
 
 
-def _config(run) -> dict:
-    return run.config if isinstance(run.config, dict) else run.config.to_dict()
-
-
 def standardization(run) -> tuple[np.ndarray, np.ndarray] | None:
     """``(mean, std)`` (d,) float32 of a Run trained with standardize=True, else None (also for a bare MLP)."""
     from .run import Run
 
-    if not isinstance(run, Run) or not _config(run).get("standardize"):
+    if not isinstance(run, Run) or not run.config.data.standardize:
         return None
     if run.split is None:
         raise WeightflowError("export: expected the standardisation of a run trained with --standardize "

@@ -100,10 +100,6 @@ def normalised_margin(W: np.ndarray, X, y, bias: bool = True) -> np.ndarray:
         return scores.min(axis=0) / np.linalg.norm(W, axis=1)
 
 
-def _config(run) -> dict:
-    return run.config if isinstance(run.config, dict) else run.config.to_dict()
-
-
 def linear_weights(run, picture: str = "implicit-bias") -> np.ndarray:
     """w~_t = (W[:, 0], b) at every frame, (F, d + bias), of a single linear sigmoid run."""
     m = run.model
@@ -118,9 +114,8 @@ def linear_weights(run, picture: str = "implicit-bias") -> np.ndarray:
 
 
 def run_label(run) -> str:
-    opt = _config(run).get("optimizer") or {}
-    lr = opt.get("lr")
-    return f"{opt.get('name', '?')}" + (f" lr {lr:g}" if isinstance(lr, (int, float)) else "")
+    opt = run.config.optimizer
+    return opt.name + (f" lr {opt.lr:g}" if isinstance(opt.lr, (int, float)) else "")
 
 
 def check_relevant(relevant, d: int) -> tuple[int, ...]:

@@ -49,10 +49,6 @@ def numpy_loss(z: np.ndarray, y: np.ndarray, loss: str, output: str) -> float:
     return float(np.mean(err ** 2)) if loss == "mse" else float(0.5 * np.sum(err ** 2))
 
 
-def _config(run) -> dict:
-    return run.config if isinstance(run.config, dict) else run.config.to_dict()
-
-
 def flat_frames(run) -> np.ndarray:
     """Every frame's parameters as one vector, (F, P), Keras order."""
     F = len(run.steps)
@@ -120,7 +116,7 @@ def loss_grid(run, centre, D, alphas, betas) -> np.ndarray:
     """Loss (len(betas), len(alphas)) at centre + a d1 + b d2 on ``run``'s training data."""
     split = require_split(run, "landscape")
     X, y = np.asarray(split.X_train, np.float64), np.asarray(split.y_train)
-    loss, model = _config(run).get("loss") or "bce", run.model
+    loss, model = run.config.loss, run.model
     grid = np.empty((len(betas), len(alphas)))
     for i, b in enumerate(betas):
         for j, a in enumerate(alphas):
