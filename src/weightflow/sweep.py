@@ -35,7 +35,7 @@ from .run import Run
 _SECTIONS = {"data": {"name", "test_size", "options", "standardize"},
              "model": {"hidden", "activation", "output", "init", "init_scale", "bias_init", "loss", "bias"},
              "train": {"optimizer", "lr", "steps", "epochs", "batch_size", "population", "seed", "record_every",
-                       "options"},
+                       "eval_every", "options"},
              "success": {"metric", "threshold", "reach"},
              "name": None}
 

@@ -1,0 +1,137 @@
+"""Experiment files: one notebook experiment as one TOML file, trained by ``weightflow run FILE``.
+
+The format is the sweep's (see :mod:`weightflow.sweep`) with one configuration instead of lists:
+``[data]`` (name, options, test_size, standardize), ``[model]`` (hidden, activation, output, init,
+bias_init, bias, loss, init_scale), ``[train]`` (optimizer, lr, options, steps or epochs, batch_size,
+record_every, eval_every, seed, population) and an optional ``[expect]``: the numbers the notebook
+reports (``train_accuracy``, ``test_accuracy``, ...), which ``weightflow run`` prints beside ours.
+A file whose ``[model]`` lists several widths or activations is a sweep and is run as one.
+
+``to_toml(config)`` turns a run's :class:`~weightflow.config.RunConfig` back into such a file
+(``weightflow run --from RUN_DIR``), so any run can be shared and repeated. No jax here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .config import RunConfig
+from .errors import WeightflowError, bad_input
+from .sweep import check_config, read_config
+
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"  # the checkout's own experiment files
+_EXTRA = {"description", "expect"}  # keys an experiment file has beyond a sweep's
+
+
+def read(path: str | Path) -> dict:
+    """Parse and check an experiment file (one line naming the key for anything wrong)."""
+    cfg = read_config(path)
+    extra = {k: cfg.pop(k) for k in _EXTRA if k in cfg}
+    check_config(cfg)
+    if "expect" in extra and not all(isinstance(v, (int, float)) for v in extra["expect"].values()):
+        raise bad_input(f"experiment {path} [expect]", "numbers (the notebook's values)", extra["expect"],
+                        "e.g. train_accuracy = 1.0")
+    return {**cfg, **extra}
+
+
+def is_sweep(cfg: dict) -> bool:
+    """Several programs: more than one hidden layout or activation."""
+    model = cfg.get("model", {})
+    hidden, act = model.get("hidden", []), model.get("activation", "tanh")
+    layouts = hidden if hidden and all(isinstance(h, list) for h in hidden) else [hidden]
+    return len(layouts) > 1 or (isinstance(act, list) and len(act) > 1)
+
+
+def train_kwargs(cfg: dict) -> tuple[dict, dict]:
+    """``(model kwargs, train kwargs)`` of a single-configuration experiment: MLP(**model), train(**train)."""
+    from .datasets import load
+
+    data, model, tr = (cfg.get(k, {}) for k in ("data", "model", "train"))
+    dataset = load(data["name"], **data.get("options", {}))
+    hidden = model.get("hidden", [])
+    hidden = hidden[0] if hidden and isinstance(hidden[0], list) else hidden
+    act = model.get("activation", "tanh")
+    act = act[0] if isinstance(act, list) else act
+    n_out = 1 if dataset.n_classes == 2 and model.get("output") != "softmax" else dataset.n_classes
+    mlp = {"sizes": [dataset.n_features, *hidden, n_out], "activation": act, "output": model.get("output"),
+           "init": model.get("init", "glorot-uniform"), "bias_init": model.get("bias_init", 0.0),
+           "bias": model.get("bias", True)}
+    kw = {"data": dataset, "optimizer": tr.get("optimizer", "adam"), "lr": tr.get("lr", 1e-3),
+          "optimizer_options": tr.get("options"), "steps": tr.get("steps"), "epochs": tr.get("epochs"),
+          "batch_size": tr.get("batch_size"), "record_every": tr.get("record_every"),
+          "eval_every": tr.get("eval_every"), "seed": int(tr.get("seed", 0)), "population": tr.get("population"),
+          "test_size": data.get("test_size"), "standardize": data.get("standardize", False),
+          "loss": model.get("loss"), "init_scale": model.get("init_scale", 1.0)}
+    return mlp, kw
+
+
+def names(folder: Path = EXPERIMENTS) -> list[tuple[str, str]]:
+    """``[(name, first comment line or description), ...]`` of the experiment files in ``folder``."""
+    out = []
+    for path in sorted(folder.glob("*.toml")):
+        lines = path.read_text().splitlines()
+        note = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), "")
+        out.append((path.stem, note))
+    return out
+
+
+def locate(name_or_path: str) -> Path:
+    """A path, or the name of one of the project's experiments (``mass-shuffle-adam``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    own = EXPERIMENTS / f"{name_or_path}.toml"
+    if own.is_file():
+        return own
+    known = ", ".join(n for n, _ in names()) or "none"
+    raise bad_input("experiment", f"a TOML file or one of: {known}", name_or_path, "see weightflow run --list")
+
+
+# --- a run's config back as an experiment file -------------------------------------------------------
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise WeightflowError(f"to_toml: expected finite numbers, got {v}; the config cannot be written")
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items() if x is not None) + "}"
+    raise WeightflowError(f"to_toml: expected numbers, text, lists or tables, got {type(v).__name__}")
+
+
+def _key(k: str) -> str:
+    return k if k.replace("_", "").replace("-", "").isalnum() else _value(k)
+
+
+def _section(title: str, items: dict) -> list[str]:
+    return [f"[{title}]", *(f"{_key(k)} = {_value(v)}" for k, v in items.items() if v is not None), ""]
+
+
+def to_toml(config: RunConfig, name: str = "run") -> str:
+    """An experiment file that trains ``config`` again (data given as arrays cannot be: refused)."""
+    if config.data.name in ("split", "arrays") or config.optimizer.name == "custom" or config.init == "given":
+        raise WeightflowError("run: expected a run trained on a named dataset with a named optimizer and drawn "
+                              "initial weights, got one trained on arrays, a custom optax rule or given weights; "
+                              "it cannot be written as an experiment file")
+    m, s, d = config.model, config.schedule, config.data
+    data = {"name": d.name, "options": dict(d.options),
+            "test_size": d.test_size, "standardize": d.standardize}
+    acts = list(m.activations)
+    model = {"hidden": list(m.sizes[1:-1]), "activation": acts[0] if len(set(acts)) <= 1 and acts else acts,
+             "output": m.output, "init": str(m.init), "bias_init": m.bias_init, "bias": m.bias, "loss": config.loss,
+             "init_scale": config.init_scale}
+    if not acts:
+        model.pop("activation")
+    train = {"optimizer": config.optimizer.name, "lr": config.optimizer.lr, "options": config.optimizer.options,
+             "steps": None if config.epochs else s.steps, "epochs": config.epochs, "batch_size": s.batch_size,
+             "record_every": s.record_every, "eval_every": s.eval_every, "seed": config.seed,
+             "population": config.population}
+    head = [f"# made by weightflow run --from: trains this run again", f"name = {_value(name)}", ""]
+    return "\n".join(head + _section("data", data) + _section("model", model) + _section("train", train))
