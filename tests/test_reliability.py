@@ -324,3 +324,36 @@ def test_sweep_never_writes_into_a_users_folder(tmp_path, capsys):
     assert main([*args, tmp_path / "afile" / "below"]) == 2
     assert "is a file" in capsys.readouterr().err
     assert (mine / "summary.txt").read_text() == "my notes"
+
+
+def test_a_failed_resume_keeps_the_checkpoint(tmp_path, monkeypatch):
+    """A resume that fails (here: a checkpoint whose state does not fit the run) must not cost the user
+    the checkpoint: the interrupted run is back where it was, still resumable."""
+    from weightflow import record, schedule, training
+
+    monkeypatch.setattr(schedule, "CHUNK_STEPS", 100)
+    real = training.compiled_chunk
+
+    def interrupted_on_the_second_call(*args, **kwargs):
+        chunk, calls = real(*args, **kwargs), []
+
+        def call(*a):
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return chunk(*a)
+        return call
+
+    monkeypatch.setattr(training, "compiled_chunk", interrupted_on_the_second_call)
+    out = tmp_path / "run"
+    assert wf.train(wf.MLP([2, 4, 1]), "moons", steps=400, record_every=10, progress=False, out=out).status == \
+        "interrupted"
+    monkeypatch.setattr(training, "compiled_chunk", real)
+    state = out / record.CHECKPOINT / "state.npz"
+    with np.load(state) as z:
+        arrays = dict(z)
+    arrays["leaf0"] = np.zeros((7, 7), np.float32)  # a parameter of the wrong shape
+    np.savez(state, **arrays)
+    with pytest.raises(WeightflowError, match="checkpoint state.npz: expected the training state"):
+        wf.train(None, None, resume=out, progress=False)
+    assert (out / "run.json").is_file() and state.is_file() and wf.load_run(out).status == "interrupted"

@@ -75,14 +75,21 @@ class Staging:
             shutil.rmtree(old, ignore_errors=True)
         return self.dest
 
+    adopted = False  # a resumed run's folder: never deleted, its checkpoint is the user's
+
     def abort(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        """Drop what was written (after a failure; a no-op after the commit). An adopted folder is kept:
+        a failed resume leaves its checkpoint, moved back to ``dest`` if it came from there."""
+        if not self.adopted:
+            shutil.rmtree(self.path, ignore_errors=True)
+        elif self.path.exists() and self.path.name.endswith("-resume") and not self.dest.exists():
+            os.rename(self.path, self.dest)
 
     @classmethod
     def adopt(cls, path: Path, dest: Path) -> "Staging":
         """Continue writing an existing staging folder (a resumed run) that will become ``dest``."""
         staging = cls.__new__(cls)
-        staging.dest, staging.path, staging.force = Path(dest), Path(path), True
+        staging.dest, staging.path, staging.force, staging.adopted = Path(dest), Path(path), True, True
         return staging
 
 
