@@ -104,6 +104,21 @@ def _same_as_uninterrupted(run):
         np.testing.assert_array_equal(run.history[k], again.history[k])
 
 
+def _interrupted_on_call(compiled_chunk, n: int):
+    """``compiled_chunk`` whose program raises KeyboardInterrupt on its n-th call, as Ctrl-C does."""
+    def make(*args, **kwargs):
+        chunk, calls = compiled_chunk(*args, **kwargs), []
+
+        def call(*a):
+            calls.append(1)
+            if len(calls) == n:
+                raise KeyboardInterrupt
+            return chunk(*a)
+        return call
+
+    return make
+
+
 @pytest.mark.parametrize("population", [None, 8])
 def test_resume_after_an_interrupt_equals_the_uninterrupted_run(population, tmp_path, monkeypatch):
     """Adam with minibatches (the data order and Adam's moments must come back exactly), a single run and
@@ -117,18 +132,7 @@ def test_resume_after_an_interrupt_equals_the_uninterrupted_run(population, tmp_
     model = wf.MLP([2, 8, 1], activation="tanh")
     full = wf.train(model, "moons", **kw)
     real = training.compiled_chunk
-
-    def interrupted_on_the_third_call(*args, **kwargs):
-        chunk, calls = real(*args, **kwargs), []
-
-        def call(*a):
-            calls.append(1)
-            if len(calls) == 3:
-                raise KeyboardInterrupt
-            return chunk(*a)
-        return call
-
-    monkeypatch.setattr(training, "compiled_chunk", interrupted_on_the_third_call)
+    monkeypatch.setattr(training, "compiled_chunk", _interrupted_on_call(real, 3))
     cut = wf.train(model, "moons", out=tmp_path / "run", **kw)
     assert cut.status == "interrupted" and 0 < len(cut.steps) < len(full.steps)
     monkeypatch.setattr(training, "compiled_chunk", real)
@@ -333,18 +337,7 @@ def test_a_failed_resume_keeps_the_checkpoint(tmp_path, monkeypatch):
 
     monkeypatch.setattr(schedule, "CHUNK_STEPS", 100)
     real = training.compiled_chunk
-
-    def interrupted_on_the_second_call(*args, **kwargs):
-        chunk, calls = real(*args, **kwargs), []
-
-        def call(*a):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-            return chunk(*a)
-        return call
-
-    monkeypatch.setattr(training, "compiled_chunk", interrupted_on_the_second_call)
+    monkeypatch.setattr(training, "compiled_chunk", _interrupted_on_call(real, 2))
     out = tmp_path / "run"
     assert wf.train(wf.MLP([2, 4, 1]), "moons", steps=400, record_every=10, progress=False, out=out).status == \
         "interrupted"

@@ -14,6 +14,7 @@ import math
 import os
 import secrets
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,21 +28,23 @@ HISTORY_COLUMNS = ("step", "train_loss", "train_accuracy", "test_loss", "test_ac
 
 # --- where a run is written: a staging folder beside its destination, renamed into place ------------
 
-def check_destination(dest: Path, force: bool, flag: str = "--out") -> None:
-    """Refuse a destination that is a file, lies below a file, is a non-empty folder that is not a run,
-    or holds a run (unless ``force``): user files are never overwritten."""
+def check_destination(dest: Path, force: bool, flag: str = "--out", *, marker: str = "run.json", kind: str = "run",
+                      noun: str = "directory") -> None:
+    """Refuse a destination that is a file, lies below a file, is a non-empty folder that is not an
+    earlier ``kind`` (it holds no ``marker`` file), or holds one (unless ``force``): user files are never
+    overwritten. Runs and sweeps (``marker="summary.csv"``) both use it."""
     for parent in [dest, *dest.parents]:
         if parent.exists() and not parent.is_dir():
-            where = "is a file" if parent == dest else f"lies below the file {parent}"
-            raise WeightflowError(f"{flag} {dest}: expected a directory path, got one that {where}; "
+            where = "is a file" if parent == dest else f"lies below {parent}, which is a file"
+            raise WeightflowError(f"{flag} {dest}: expected a {noun} path, got one that {where}; "
                                   "choose another path")
     if not dest.is_dir() or not any(dest.iterdir()):
         return
-    if not (dest / "run.json").exists():
-        raise WeightflowError(f"{flag} {dest}: expected a new or empty directory (or an earlier run), "
-                              "got a non-empty directory; choose another path")
+    if not (dest / marker).is_file():
+        raise WeightflowError(f"{flag} {dest}: expected a new or empty {noun} (or an earlier {kind}), "
+                              f"got a non-empty {noun}; choose another path")
     if not force:
-        raise WeightflowError(f"{flag} {dest}: expected a new or empty directory, got an earlier run; "
+        raise WeightflowError(f"{flag} {dest}: expected a new or empty {noun}, got an earlier {kind}; "
                               "pass --force (force=True) to replace it, or choose another path")
 
 
@@ -317,7 +320,7 @@ def read_meta(path: Path) -> dict:
 
 # --- arrays ----------------------------------------------------------------------------------------
 
-DAMAGED = (OSError, ValueError, EOFError, KeyError, IndexError, TypeError, __import__("zipfile").BadZipFile)
+DAMAGED = (OSError, ValueError, EOFError, KeyError, IndexError, TypeError, zipfile.BadZipFile)
 
 
 def damaged(path: Path, expected: str, err: BaseException) -> WeightflowError:

@@ -30,6 +30,7 @@ import numpy as np
 from .datasets import load
 from .errors import WeightflowError, bad_input
 from .model import MLP
+from .record import check_destination
 from .run import Run
 
 _SECTIONS = {"data": {"name", "test_size", "options", "standardize"},
@@ -81,17 +82,7 @@ def first_reach(history: dict, metric: str, level: float) -> np.ndarray:
 def check_sweep_folder(out: Path, force: bool) -> None:
     """A sweep writes into a new or empty folder, or replaces an earlier sweep (summary.csv) with ``force``;
     a user's own folder is never written into."""
-    for parent in [out, *out.parents]:
-        if parent.exists() and not parent.is_dir():
-            raise bad_input("--out", "a folder path", str(out), f"{parent} is a file: choose another path")
-    if not out.is_dir() or not any(out.iterdir()):
-        return
-    if not (out / "summary.csv").is_file():
-        raise WeightflowError(f"--out {out}: expected a new or empty folder (or an earlier sweep), got a "
-                              "non-empty folder; choose another path")
-    if not force:
-        raise WeightflowError(f"--out {out}: expected a new or empty folder, got an earlier sweep; pass --force "
-                              "(force=True) to replace it, or choose another path")
+    check_destination(out, force, marker="summary.csv", kind="sweep", noun="folder")
 
 
 def run_sweep(cfg: dict, out: str | Path, progress: bool | None = None, echo=print, force: bool = False) -> list[dict]:

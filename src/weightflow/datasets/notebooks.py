@@ -60,6 +60,12 @@ def _embed(rng: np.random.Generator, x: np.ndarray, noise_dims: int, noise_scale
     return np.concatenate([x, noise], axis=1).astype(np.float32)
 
 
+def _embedded(name: str, X: np.ndarray, y: np.ndarray, description: str, options: dict) -> Dataset:
+    """A binary dataset of 2-D points embedded in more dimensions: features x1..xd."""
+    return generated(name, X, y, feature_names=[f"x{i + 1}" for i in range(X.shape[1])], class_names=BINARY,
+                     description=description, options=options)
+
+
 def linear_embedded(
     *,
     n: int = 1000,
@@ -95,15 +101,7 @@ def linear_embedded(
         f"linear-embedded: {n} samples, {d} features (x1, x2 ~ 10*randn{noise_text}), "
         f"label 1 where {_boundary(coef)} >= {_fmt(threshold)}, seed {seed}"
     )
-    return generated(
-        "linear-embedded",
-        X,
-        y,
-        feature_names=[f"x{i + 1}" for i in range(d)],
-        class_names=BINARY,
-        description=description,
-        options=options,
-    )
+    return _embedded("linear-embedded", X, y, description, options)
 
 
 SINE_VARIANTS = {
@@ -144,15 +142,7 @@ def sine_boundary(
         f"sine-boundary (variant {o['variant']}): {o['n']} samples, {d} features (x1, x2 ~ 10*randn{noise_text}), "
         f"label 1 where {_boundary(coef)} >= {_sine_rhs(amplitude, threshold)}, seed {o['seed']}"
     )
-    return generated(
-        "sine-boundary",
-        X,
-        y,
-        feature_names=[f"x{i + 1}" for i in range(d)],
-        class_names=BINARY,
-        description=description,
-        options=o,
-    )
+    return _embedded("sine-boundary", X, y, description, o)
 
 
 def _sine_options(variant, *, n, noise_dims, noise_scale, coef, amplitude, threshold, seed) -> dict:
