@@ -11,7 +11,7 @@ import numpy as np
 
 from .model import MLP
 from .optim import make_optimizer, set_hyperparams
-from .program import TrainState
+from .program import TrainState, use_compilation_cache
 
 
 def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int,
@@ -29,13 +29,14 @@ def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, pe
               jnp.asarray(lr, jnp.float32), {k: jnp.asarray(v) for k, v in (member_values or {}).items()})
     if isinstance(optimizer, str):
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-        return _compiled_init(model, optimizer, frozen, perm_len, given is not None)(*inputs)
+        return _compiled_init(model, optimizer, frozen, perm_len)(*inputs)
     return _init_members(model, optimizer, dict(options), perm_len, *inputs)
 
 
 @functools.cache
-def _compiled_init(model: MLP, rule: str, options: tuple, perm_len: int, has_init: bool):
-    del has_init  # part of the cache key: the program differs when initial parameters are given
+def _compiled_init(model: MLP, rule: str, options: tuple, perm_len: int):
+    """One jitted program per model, rule and options (jax retraces it for given initial parameters)."""
+    use_compilation_cache()  # before the first compile of a run: the start comes from disk too
     return jax.jit(functools.partial(_init_members, model, rule, dict(options), perm_len))
 
 

@@ -30,7 +30,7 @@ from .config import RunConfig
 from .datasets import Split
 from .errors import WeightflowError
 from .record import FrameWriter, Staging
-from .signals import Stopper, signals_deferred, terminate_as_interrupt
+from .signals import Stopper, signals_deferred
 from .resolve import Resolved, resolve
 from .run import Run
 from .schedule import ChunkPlan, plan_chunks
@@ -114,8 +114,7 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
                                           {f: getattr(res.split, f) for f in record.SPLIT_FIELDS}, names, params0)
         save = None if staging is None else functools.partial(_checkpoint, staging.path)
         watch = _monitor(res, plan, writer) if diagnose and res.config.population is None else None
-        with terminate_as_interrupt():
-            outcome = _drive(res, plan, state, writer, progress, start, save, watch)
+        outcome = _drive(res, plan, state, writer, progress, start, save, watch)  # its Stopper handles SIGTERM too
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
             if staging is not None:
