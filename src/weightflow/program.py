@@ -216,6 +216,7 @@ def use_compilation_cache() -> str | None:
 
 
 _CHUNKS: dict = {}
+MEMBERS = "members"  # the vmapped member axis' name, for collectives (jax.lax.all_gather(x, MEMBERS))
 
 
 def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population):
@@ -230,7 +231,8 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
         return _CHUNKS[key]
     use_compilation_cache()
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
-    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None)) if population else chunk,
+    # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
+    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk,
                        compiler_options=compiler_options())
     if opt.name != "custom":
         if len(_CHUNKS) > 64:
