@@ -112,13 +112,14 @@ def chunk_blocks(n_blocks: int, target: int, multiple: int = 1) -> int:
     return target
 
 
-def plan_chunks(sched: Schedule, members: int, width: int) -> ChunkPlan:
-    """Cut the run into chunks of about CHUNK_STEPS steps, fewer when ``members`` x ``width`` floats
-    per block would make a chunk's output too large or its work long (MAX_CHUNK_WORK)."""
+def plan_chunks(sched: Schedule, members: int, width: int, chunk_steps: int | None = None) -> ChunkPlan:
+    """Cut the run into chunks of about ``chunk_steps`` steps (default CHUNK_STEPS; at least one block), fewer when
+    ``members`` x ``width`` floats per block would make a chunk's output too large or its work long
+    (MAX_CHUNK_WORK)."""
     n_inner, do_eval = block_plan(sched)
     frames = len(n_inner)
     by_work = MAX_CHUNK_WORK // (members * width * sched.record_every)
-    target = max(1, min(math.ceil(CHUNK_STEPS / sched.record_every), MAX_CHUNK_FLOATS // (members * width), by_work))
+    target = max(1, min(math.ceil((chunk_steps or CHUNK_STEPS) / sched.record_every), MAX_CHUNK_FLOATS // (members * width), by_work))
     per_chunk = chunk_blocks(frames, target, frames_per_iteration(sched))
     n_chunks = math.ceil(frames / per_chunk)
     pad = n_chunks * per_chunk - frames

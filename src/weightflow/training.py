@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +35,7 @@ from .resolve import Resolved, resolve
 from .run import Run
 from .schedule import ChunkPlan, plan_chunks
 from .state import initial_state, shard_members
+from .validate import positive_int
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 EXPLODED = 1e4  # a train loss this many times its start (and not below 1) counts as diverged, NaN or not
@@ -48,7 +49,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
           optimizer_options: dict | None = None, population: int | None = None,
           split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
           out: str | os.PathLike | None = None, force: bool = False,
-          resume: str | os.PathLike | None = None, diagnose: bool = True) -> Run:
+          resume: str | os.PathLike | None = None, diagnose: bool = True,
+          on_chunk: "Callable[[ChunkReport], bool | None] | None" = None, chunk_steps: int | None = None) -> Run:
     """Train ``model`` on ``data`` and record its weights as it goes.
 
     data: a dataset name (with ``data_options``), a :class:`Dataset`, an ``(X, y)`` pair of arrays
@@ -80,29 +82,36 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     equals the uninterrupted run bit for bit.
     diagnose: while a single run trains, check it between chunks (``weightflow.diagnose``) and print a
     line on stderr as soon as a problem is certain (e.g. the step from which the test loss rises).
+    on_chunk: called after every compiled chunk with a :class:`ChunkReport` (the frames it added,
+    the history so far); returning True stops training there (status ``interrupted``). Blocking in
+    it pauses training. chunk_steps: about how many steps one compiled call takes (default
+    ``schedule.CHUNK_STEPS``); smaller means more frequent ``on_chunk`` calls (a live view).
     Returns a :class:`Run`; its status is ``completed``, ``diverged`` or ``interrupted`` (Ctrl-C or
-    SIGTERM, between chunks). Diverged: the train loss became NaN/inf or grew past
+    SIGTERM, between chunks, or ``on_chunk``). Diverged: the train loss became NaN/inf or grew past
     ``EXPLODED`` times its start; training stops, the frames before it are kept, the final parameters
     are the last kept frame's, and ``metrics["diverged_at_step"]`` names the frame's step. In a
     population a member that diverges does not stop the others; ``run.member_status`` says which did,
     ``metrics["diverged_members"]`` how many, and the status is ``diverged`` when all of them did.
     """
     if resume is not None:
-        return _resume(Path(resume), progress)
+        return _resume(Path(resume), progress, on_chunk)
     res = resolve(model, data, optimizer, lr, steps=steps, epochs=epochs, batch_size=batch_size,
                   record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, init=init,
                   loss=loss, standardize=standardize, data_options=data_options,
                   optimizer_options=optimizer_options, population=population, split_seed=split_seed,
                   init_scale=init_scale)
-    return _train(res, None if out is None else Staging(out, force), init, progress, diagnose=diagnose)
+    if chunk_steps is not None:
+        chunk_steps = positive_int(chunk_steps, "chunk_steps", "chunk_steps=64")
+    return _train(res, None if out is None else Staging(out, force), init, progress, diagnose=diagnose,
+                  on_chunk=on_chunk, chunk_steps=chunk_steps)
 
 
 def _train(res: Resolved, staging: Staging | None, init, progress, start: dict | None = None,
-           diagnose: bool = True) -> Run:
+           diagnose: bool = True, on_chunk=None, chunk_steps: int | None = None) -> Run:
     """Plan, start (or restore ``start``, a checkpoint), drive and finish a resolved run, writing it
     into ``staging`` (then renamed into place) when given."""
     try:
-        plan = plan_chunks(res.config.schedule, res.config.members, _width(res))
+        plan = plan_chunks(res.config.schedule, res.config.members, _width(res), chunk_steps)
         state, params0, devices = _start(res, init)
         names = res.config.model.param_names
         if start is not None:
@@ -114,7 +123,8 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
                                           {f: getattr(res.split, f) for f in record.SPLIT_FIELDS}, names, params0)
         save = None if staging is None else functools.partial(_checkpoint, staging.path)
         watch = _monitor(res, plan, writer) if diagnose and res.config.population is None else None
-        outcome = _drive(res, plan, state, writer, progress, start, save, watch)  # its Stopper handles SIGTERM too
+        report = None if on_chunk is None else _reporter(res, plan, on_chunk)
+        outcome = _drive(res, plan, state, writer, progress, start, save, watch, report)  # its Stopper handles SIGTERM too
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
             if staging is not None:
@@ -154,6 +164,42 @@ def _monitor(res: Resolved, plan: ChunkPlan, writer: FrameWriter):
     return watch
 
 
+class ChunkReport(NamedTuple):
+    """What a compiled chunk added, handed to ``train(on_chunk=...)``.
+
+    first: index of the chunk's first frame; frames: per parameter its new frames (new, *shape), or
+    (members, new, *shape) for a population; steps: optimizer steps taken so far, of total_steps;
+    history: every column so far as in ``Run.history`` ((kept,) arrays, or (members, kept)).
+    """
+
+    first: int
+    frames: list
+    steps: int
+    total_steps: int
+    history: dict
+
+
+def _reporter(res: Resolved, plan: ChunkPlan, on_chunk):
+    """``report(lo, blocks, hist, kept) -> stop?``: calls ``on_chunk`` with a ChunkReport."""
+    cfg, columns = res.config, [*METRICS, *res.opt.stat_names]
+    single = cfg.population is None
+
+    def report(lo: int, blocks: list, hist: np.ndarray, kept: int) -> bool:
+        frames = [b[0] for b in blocks] if single else blocks
+        history = _history(hist, kept, columns, cfg.schedule.record_every, single)
+        return bool(on_chunk(ChunkReport(lo, frames, plan.steps_done(kept), cfg.schedule.steps, history)))
+
+    return report
+
+
+def _history(hist: np.ndarray, kept: int, columns: list, every: int, single: bool) -> dict:
+    """``Run.history`` of the first ``kept`` frames of ``hist`` (members, frames, columns)."""
+    history = {"step": every * np.arange(kept), **{c: hist[:, :kept, i] for i, c in enumerate(columns)}}
+    if single:
+        return {c: (v if c == "step" else v[0].astype(np.float64)) for c, v in history.items()}
+    return history
+
+
 def _checkpoint(directory: Path, state, kept: int, hist: np.ndarray, end: np.ndarray, seconds: float) -> None:
     leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(state)]
     record.write_checkpoint(directory, leaves, kept, hist, end, seconds)
@@ -176,7 +222,7 @@ def _restored(state, leaves: list[np.ndarray]):
     return treedef.unflatten([jax.device_put(np.asarray(x, a.dtype), a.sharding) for a, x in zip(ref, leaves)])
 
 
-def _resume(dest: Path, progress) -> Run:
+def _resume(dest: Path, progress, on_chunk=None) -> Run:
     """Continue the run meant for ``dest`` from its checkpoint: the result equals the uninterrupted run."""
     where = record.find_checkpoint(dest)
     if where is None:
@@ -199,7 +245,7 @@ def _resume(dest: Path, progress) -> Run:
         moved = dest.parent / f".{dest.name}.partial-{os.getpid()}-resume"
         os.rename(dest, moved)
         where = moved
-    return _train(res._replace(config=cfg), Staging.adopt(where, dest), None, progress, ck)
+    return _train(res._replace(config=cfg), Staging.adopt(where, dest), None, progress, ck, on_chunk=on_chunk)
 
 
 def _width(res: Resolved) -> int:
@@ -245,16 +291,17 @@ CHECKPOINT_SECONDS = 1.0  # at most one checkpoint a second (and one after the f
 
 
 def _drive(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start: dict | None = None,
-           save=None, watch=None) -> Outcome:
+           save=None, watch=None, report=None) -> Outcome:
     """See ``_chunks``; the first Ctrl-C or SIGTERM asks it to stop after the chunk being computed.
-    ``watch(hist, kept, echo)`` is called after every chunk (the diagnosis)."""
+    ``watch(hist, kept, echo)`` is called after every chunk (the diagnosis), then
+    ``report(lo, blocks, hist, kept)``, which may ask to stop."""
     with Stopper() as stopper:
-        return _chunks(res, plan, state, writer, progress, start, save, stopper, watch)
+        return _chunks(res, plan, state, writer, progress, start, save, stopper, watch, report)
 
 
 # one loop on purpose: its state, frames kept and end metrics are committed together (see below)
 def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress, start, save,
-            stopper: Stopper, watch) -> Outcome:
+            stopper: Stopper, watch, report=None) -> Outcome:
     """Call the compiled chunk over the plan, handing each chunk's frames to ``writer``. A single run
     stops at its first non-finite loss (``diverged``); Ctrl-C stops between chunks (``interrupted``).
     ``start``: a checkpoint to continue from (its frames kept, history, end metrics, seconds);
@@ -304,6 +351,9 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
                 save(state, kept, hist, end, before + time.perf_counter() - t0)
                 saved = time.perf_counter()
             _advance(bar, plan.steps_done(kept), end, single)
+            if report is not None and report(lo, blocks, hist, kept) and c < plan.n_chunks - 1:
+                status = "interrupted"
+                break
     except KeyboardInterrupt:  # a second Ctrl-C: at once, keeping the chunks before this one
         status = "interrupted"
     finally:
@@ -351,11 +401,10 @@ def _finish(res: Resolved, plan: ChunkPlan, out: Outcome, writer: FrameWriter, p
         done = cfg.schedule.record_every * max(kept - 1, 0)
         end = out.hist[:, kept - 1].astype(np.float64) if kept else end
     columns = [*METRICS, *res.opt.stat_names]
-    steps = cfg.schedule.record_every * np.arange(kept)
-    history = {"step": steps, **{c: out.hist[:, :kept, i] for i, c in enumerate(columns)}}
+    history = _history(out.hist, kept, columns, cfg.schedule.record_every, single)
+    steps = history["step"]
     member_metrics = {c: end[:, i] for i, c in enumerate(columns)}
     if single:
-        history = {c: (v if c == "step" else v[0].astype(np.float64)) for c, v in history.items()}
         metrics = {c: float(v[0]) for c, v in member_metrics.items()}
         member_metrics, member_status, params0 = None, None, [p[0] for p in params0]
         status = out.status
