@@ -62,6 +62,8 @@ class DataConfig:
     class_names: tuple[str, ...] = ()
     n_train: int = 0
     n_test: int = 0
+    validation_split: float = 0.0  # the fraction of the training rows held out for validation (Keras')
+    n_val: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ class RunConfig:
                      "feature_names": list(d.feature_names), "class_names": list(d.class_names),
                      "n_train": d.n_train, "n_test": d.n_test},
         }
+        if d.validation_split:  # only then: runs without one keep format version 1's keys exactly
+            out["validation_split"] = d.validation_split
+            out["data"]["n_val"] = d.n_val
         if self.member is not None:
             out["member"] = self.member
         return out
@@ -166,7 +171,8 @@ class RunConfig:
         dc = DataConfig(str(data["name"]), dict(data.get("options") or {}), _test_size(d.get("test_size", 0.2)),
                         bool(d.get("standardize", False)), int(d.get("split_seed", d["seed"])),
                         str(data.get("description", "")), tuple(data.get("feature_names") or ()),
-                        tuple(data.get("class_names") or ()), int(data.get("n_train", 0)), int(data.get("n_test", 0)))
+                        tuple(data.get("class_names") or ()), int(data.get("n_train", 0)), int(data.get("n_test", 0)),
+                        float(d.get("validation_split", 0.0)), int(data.get("n_val", 0)))
         return cls(model=MLP.from_dict(d["model"]), loss=str(d["loss"]),
                    optimizer=OptimizerConfig(str(opt["name"]), opt.get("lr"), dict(opt.get("options") or {})),
                    schedule=schedule, data=dc, seed=int(d["seed"]), epochs=d.get("epochs"),

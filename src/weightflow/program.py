@@ -24,12 +24,15 @@ from .schedule import SMALL_BLOCK, frames_per_iteration
 
 
 class TrainData(NamedTuple):
-    """Feature-major training data: ``xt`` (d, n) float, ``y`` (n,) int32; test may have n = 0."""
+    """Feature-major training data: ``xt`` (d, n) float, ``y`` (n,) int32; test and validation may
+    have n = 0."""
 
     xt: jax.Array
     y: jax.Array
     xt_test: jax.Array
     y_test: jax.Array
+    xt_val: jax.Array | None = None
+    y_val: jax.Array | None = None
 
 
 class TrainState(NamedTuple):
@@ -45,7 +48,7 @@ class TrainState(NamedTuple):
 # build_chunk is one long closure on purpose: its inner functions share the static configuration
 # (model, loss, rule, schedule) and jax traces them together as one program.
 def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
-                padded: bool = True):
+                padded: bool = True, has_val: bool = False):
     """The compiled program: ``chunk(state, (n_inner, do_eval), data) -> (state, per_block, at_end)``.
 
     ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
@@ -54,9 +57,10 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     train loss/accuracy (and test loss/accuracy, NaN when not evaluated), then takes its steps.
     With full batches the first step's own forward pass gives those train metrics, so recording
     costs no extra pass over the data. ``per_block`` (blocks, width) holds one flat float vector per
-    block, ``[train_loss, train_acc, test_loss, test_acc, *opt stats, *every parameter raveled]``
-    (one write per block instead of one per array; ``unpack_blocks`` splits it).
-    ``at_end``: the four metrics (and optimizer stats) of the state the chunk ends with.
+    block, ``[train_loss, train_acc, test_loss, test_acc, (val_loss, val_acc,) *opt stats, *every
+    parameter raveled]`` (one write per block instead of one per array; ``unpack_blocks`` splits it);
+    the validation set, when ``has_val``, is evaluated with the test set.
+    ``at_end``: those metrics (and optimizer stats) of the state the chunk ends with.
     """
     output = model.output
     batch = sched.batch_size
@@ -116,10 +120,17 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         return TrainState(params, opt_state, perm, state.key, state.step + 1), terms
 
     def test_metrics(params, data, do_eval):
+        """(test loss, test accuracy[, val loss, val accuracy]), NaN when not evaluated."""
         nan = jnp.full((), jnp.nan, data.xt.dtype)
-        if not has_test:
-            return nan, nan
-        return jax.lax.cond(do_eval, lambda: objective(params, data.xt_test, data.y_test), lambda: (nan, nan))
+        sets = [(data.xt_test, data.y_test)] if has_test else []
+        sets += [(data.xt_val, data.y_val)] if has_val else []
+
+        def evaluate():
+            return tuple(v for xt, y in sets for v in objective(params, xt, y))
+
+        out = jax.lax.cond(do_eval, evaluate, lambda: (nan,) * 2 * len(sets)) if sets else ()
+        out = list(out) if has_test else [nan, nan, *out]
+        return tuple(out)
 
     def keep_if(cond, new, old):
         return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
@@ -142,7 +153,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         state, terms, starts = carry, [], []
         for g in range(group):
             n_inner, do_eval = xs[0][g], xs[1][g]
-            starts.append((state, *test_metrics(state.params, data, do_eval)))
+            starts.append((state, test_metrics(state.params, data, do_eval)))
             if batch is None and not carried:
                 stepped, t = step(state, data)
                 state = keep_if(n_inner > 0, stepped, state) if padded else stepped
@@ -153,8 +164,8 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
             terms.append(t)
         sums = losses.sum_terms(jnp.concatenate(terms), loss)  # train loss and accuracy of every block at once
         rows, dtype = [], sums.dtype
-        for g, (start, test_loss, test_acc) in enumerate(starts):
-            head = jnp.stack([sums[2 * g], sums[2 * g + 1], test_loss, test_acc.astype(dtype),
+        for g, (start, held_out) in enumerate(starts):
+            head = jnp.stack([sums[2 * g], sums[2 * g + 1], *(v.astype(dtype) for v in held_out),
                               *stats(start.opt_state)])
             rows.append(jnp.concatenate([head, *(p.ravel().astype(dtype) for p in start.params)]))
         return state, jnp.stack(rows)
@@ -219,18 +230,19 @@ _CHUNKS: dict = {}
 MEMBERS = "members"  # the vmapped member axis' name, for collectives (jax.lax.all_gather(x, MEMBERS))
 
 
-def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population):
+def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population,
+                   has_val: bool = False):
     """``build_chunk`` jitted, and for a population vmapped over the members' states (data and the
     block plan are shared). Reused across runs with the same static configuration: jax caches
     compiled code per jitted function, and a new closure would compile again. Custom optax objects
     are not cached: their hyperparameters are hidden in closures."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items()))
     key = (model, loss, opt.name, None if opt.lr_in_state else float(lr), frozen, sched, n_train, has_test, padded,
-           population)
+           population, has_val)
     if opt.name != "custom" and key in _CHUNKS:
         return _CHUNKS[key]
     use_compilation_cache()
-    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
+    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val)
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
     compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk,
                        compiler_options=compiler_options())

@@ -23,6 +23,7 @@ from .errors import WeightflowError
 
 FORMAT_VERSION = 1
 SPLIT_FIELDS = ("X_train", "y_train", "X_test", "y_test", "mean", "std", "train_index", "test_index")
+VAL_FIELDS = ("X_val", "y_val", "val_index")  # in data.npz only when the run held out a validation set
 HISTORY_COLUMNS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
 
 
@@ -112,12 +113,14 @@ def write_checkpoint_start(directory: Path, config: dict, split_arrays: dict, na
 
 
 def write_checkpoint(directory: Path, leaves: list[np.ndarray], kept: int, hist: np.ndarray, end: np.ndarray,
-                     seconds: float) -> None:
+                     seconds: float, chunk_steps: int | None = None) -> None:
     """The training state after ``kept`` frames (every leaf of it), the history so far, in one file
-    replaced atomically: a kill at any moment leaves the previous checkpoint or this one, whole."""
+    replaced atomically: a kill at any moment leaves the previous checkpoint or this one, whole.
+    ``chunk_steps``: the run's chunk size, so a resumed run cuts its chunks where this one did."""
     ck = directory / CHECKPOINT
     tmp = ck / "state.partial.npz"
     np.savez(tmp, kept=np.int64(kept), hist=hist[:, :kept], end=end, seconds=np.float64(seconds),
+             chunk_steps=np.int64(chunk_steps or 0),
              **{f"leaf{i}": np.asarray(x) for i, x in enumerate(leaves)})
     os.replace(tmp, ck / "state.npz")
 
@@ -136,7 +139,8 @@ def read_checkpoint(directory: Path) -> dict:
     n = sum(k.startswith("leaf") for k in state)
     return {"config": config, "split": split_arrays, "initial": initial,
             "leaves": [state[f"leaf{i}"] for i in range(n)], "kept": int(state["kept"]), "hist": state["hist"],
-            "end": state["end"], "seconds": float(state["seconds"])}
+            "end": state["end"], "seconds": float(state["seconds"]),
+            "chunk_steps": int(state["chunk_steps"]) if "chunk_steps" in state else None}
 
 
 def find_checkpoint(dest: Path) -> Path | None:
@@ -358,6 +362,22 @@ def read_npz(path: Path, names: list[str], shapes: list[tuple] | None = None) ->
             raise WeightflowError(f"{path}: expected {name} of shape {tuple(shape)}, got shape {arr.shape}; "
                                   "the run directory is damaged (rerun it)")
     return out
+
+
+def split_arrays(split) -> dict[str, np.ndarray]:
+    """A Split's arrays as data.npz holds them (the validation ones only when it has a validation set)."""
+    fields = SPLIT_FIELDS + (VAL_FIELDS if split.n_val else ())
+    return {f: np.asarray(getattr(split, f)) for f in fields}
+
+
+def read_split_arrays(path: Path) -> dict[str, np.ndarray]:
+    """data.npz's arrays by Split field: the required ones, and the validation ones when present."""
+    arrays = read_npz_all(path)
+    missing = [n for n in SPLIT_FIELDS if n not in arrays]
+    if missing:
+        raise WeightflowError(f"{path}: expected arrays {list(SPLIT_FIELDS)}, got {list(arrays)}; the run directory "
+                              "is damaged")
+    return {f: a for f, a in arrays.items() if f in SPLIT_FIELDS + VAL_FIELDS}
 
 
 def read_npz_all(path: Path) -> dict[str, np.ndarray]:

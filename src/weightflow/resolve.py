@@ -10,7 +10,7 @@ import numpy as np
 from . import grid, losses
 from .config import DataConfig, OptimizerConfig, RunConfig
 from .datasets import Dataset, Split, load, split
-from .datasets.splits import resolve_test_size
+from .datasets.splits import check_validation_split, resolve_test_size
 from .errors import bad_input
 from .model import MLP
 from .optim import Optimizer, check_lr, make_optimizer
@@ -42,9 +42,12 @@ class Resolved(NamedTuple):
     members: Members
 
 
-def as_split(data, test_size, seed, standardize, data_options) -> tuple[Split, Dataset | None]:
+def as_split(data, test_size, seed, standardize, data_options, validation_split=None) -> tuple[Split, Dataset | None]:
     """``data`` (a name, a Dataset, an (X, y) pair or a ready Split) as a Split and its Dataset."""
     if isinstance(data, Split):
+        if validation_split:
+            raise bad_input("validation_split", "data to split (a name, a Dataset or an (X, y) pair)",
+                            "a ready Split", "pass the Dataset, or make the Split with split(..., validation_split=)")
         return data, getattr(data, "dataset", None)
     if isinstance(data, str):
         data = load(data, **(data_options or {}))
@@ -53,7 +56,8 @@ def as_split(data, test_size, seed, standardize, data_options) -> tuple[Split, D
     if not isinstance(data, Dataset):
         raise bad_input("data", "a dataset name, a Dataset or an (X, y) pair", type(data).__name__,
                         "e.g. train(model, 'xor') or train(model, (X, y))")
-    return split(data, test_size=test_size, seed=seed, standardize=standardize), data
+    return split(data, test_size=test_size, seed=seed, standardize=standardize,
+                 validation_split=validation_split), data
 
 
 def check_model_fits(model: MLP, sp: Split, loss: str | None) -> str:
@@ -130,25 +134,28 @@ def _members(seed: int, per: int, axes: dict, init_scale) -> Members:
     return Members([seed + m for m in range(per)] * len(points), values, scale)
 
 
-def _data_config(dataset: Dataset | None, sp: Split, test_size, standardize, split_seed) -> DataConfig:
+def _data_config(dataset: Dataset | None, sp: Split, test_size, standardize, split_seed,
+                 validation_split: float) -> DataConfig:
+    sizes = dict(n_train=sp.n_train, n_test=sp.n_test, validation_split=validation_split, n_val=sp.n_val)
     if dataset is None:
-        return DataConfig("split", {}, test_size, bool(standardize), split_seed, n_train=len(sp.y_train),
-                          n_test=len(sp.y_test))
+        return DataConfig("split", {}, test_size, bool(standardize), split_seed, **sizes)
     return DataConfig(dataset.name, dict(dataset.options), test_size, bool(standardize), split_seed,
-                      dataset.description, tuple(dataset.feature_names), tuple(dataset.class_names),
-                      len(sp.y_train), len(sp.y_test))
+                      dataset.description, tuple(dataset.feature_names), tuple(dataset.class_names), **sizes)
 
 
 def resolve(model: MLP, data, optimizer, lr, *, steps, epochs, batch_size, record_every, eval_every, test_size,
             seed, init, loss, standardize, data_options, optimizer_options, population, split_seed,
-            init_scale) -> Resolved:
+            init_scale, validation_split=None) -> Resolved:
     """Check every argument of ``train`` (see there) and resolve it into a :class:`Resolved`."""
     if not isinstance(model, MLP):
         raise bad_input("model", "a weightflow.MLP", type(model).__name__, "e.g. weightflow.MLP([2, 4, 1])")
     seed = check_seed(seed, "seed")
     split_seed = seed if split_seed is None else check_seed(split_seed, "split_seed")
     per = 1 if population is None else positive_int(population, "population", "--population 64")
-    sp, dataset = as_split(data, test_size, split_seed, standardize, data_options)
+    validation_split = check_validation_split(validation_split)
+    sp, dataset = as_split(data, test_size, split_seed, standardize, data_options, validation_split)
+    if isinstance(data, Split):
+        validation_split = float(data.n_val and data.n_val / (data.n_val + data.n_train))
     loss = check_model_fits(model, sp, loss)
     if dataset is not None:
         test_size = resolve_test_size(dataset, test_size)  # recorded as used: "given" or the fraction
@@ -159,7 +166,8 @@ def resolve(model: MLP, data, optimizer, lr, *, steps, epochs, batch_size, recor
     opt_cfg = OptimizerConfig(opt.name, None if custom else axes.get("lr", float(lr)),
                               {**opt.options, **{k: v for k, v in axes.items() if k not in ("lr", "init_scale")}})
     config = RunConfig(model=model, loss=loss, optimizer=opt_cfg, schedule=sched,
-                       data=_data_config(dataset, sp, test_size, standardize, split_seed), seed=seed, epochs=epochs,
+                       data=_data_config(dataset, sp, test_size, standardize, split_seed, validation_split),
+                       seed=seed, epochs=epochs,
                        population=population, members=len(members.seeds),
                        init="given" if init is not None else str(model.init),
                        init_scale=axes.get("init_scale", init_scale), grid=tuple(axes))

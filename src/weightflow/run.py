@@ -3,12 +3,14 @@
 Layout of a run directory, format version 1::
 
     run.json          format version, weightflow version, status, config, metrics
-    history.csv       step, train_loss, train_accuracy, test_loss, test_accuracy (empty cell = not evaluated)
+    history.csv       step, train_loss, train_accuracy, test_loss, test_accuracy, then val_loss, val_accuracy
+                      with a validation_split and any optimizer statistics (empty cell = not evaluated)
     params.npz        final parameters, keys W1, b1, W2, ... (Keras order, W as (in, out))
     initial.npz       the parameters before the first step
     frames/NAME.npy   recorded frames of each parameter, shape (frames, *param shape)
     frames/steps.npy  the step of each frame (frames,)
     data.npz          X_train, y_train, X_test, y_test, mean, std, train_index, test_index: the data it saw
+                      (and X_val, y_val, val_index with a validation_split)
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ class Run:
 
     def __repr__(self) -> str:
         m = self.metrics
-        acc = ", ".join(f"{k} {m[k]:.4f}" for k in ("train_accuracy", "test_accuracy")
+        acc = ", ".join(f"{k} {m[k]:.4f}" for k in ("train_accuracy", "val_accuracy", "test_accuracy")
                         if isinstance(m.get(k), float) and math.isfinite(m[k]))
         return f"<Run {self.model} {self.status}: {m.get('steps')} steps, {len(self.steps)} frames, {acc}>"
 
@@ -158,7 +160,8 @@ class Run:
                 np.save(path, np.asarray(f))
         np.save(out / "frames" / "steps.npy", np.asarray(self.steps, np.int64))
         if self.split is not None:
-            record.write_npz(out / "data.npz", record.SPLIT_FIELDS, [getattr(self.split, f) for f in record.SPLIT_FIELDS])
+            arrays = record.split_arrays(self.split)
+            record.write_npz(out / "data.npz", list(arrays), list(arrays.values()))
         if self.population is None:
             record.write_history_csv(out / "history.csv", self.history)
         else:
@@ -207,7 +210,7 @@ def load_run(directory: str | os.PathLike) -> Run:
     _check_history(d, history, lead)
     split = None
     if (d / "data.npz").exists():
-        split = Split(**dict(zip(record.SPLIT_FIELDS, record.read_npz(d / "data.npz", list(record.SPLIT_FIELDS)))))
+        split = Split(**record.read_split_arrays(d / "data.npz"))
     metrics = {k: (math.nan if v is None else v) for k, v in meta.get("metrics", {}).items()}
     return Run(model=config.model, params=params, frames=frames, steps=steps, history=history, metrics=metrics,
                status=meta["status"], config=config, initial_params=initial, split=split,

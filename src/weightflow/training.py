@@ -38,6 +38,7 @@ from .state import initial_state, shard_members
 from .validate import positive_int
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+VAL_METRICS = ("val_loss", "val_accuracy")  # with a validation_split, evaluated with the test set
 EXPLODED = 1e4  # a train loss this many times its start (and not below 1) counts as diverged, NaN or not
 
 
@@ -48,6 +49,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
           data_options: dict | None = None, progress: bool | None = None,
           optimizer_options: dict | None = None, population: int | None = None,
           split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
+          validation_split: float | None = None,
           out: str | os.PathLike | None = None, force: bool = False,
           resume: str | os.PathLike | None = None, diagnose: bool = True,
           on_chunk: "Callable[[ChunkReport], bool | None] | None" = None, chunk_steps: int | None = None) -> Run:
@@ -63,6 +65,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     of record_every). ``run.params`` and ``run.metrics`` are those after the last step.
     test_size: the held-out fraction (stratified; 0 trains on all), or ``"given"``: the dataset's own
     test set (mnist, mnist1d); default: the dataset's own when it has one, else 0.2.
+    validation_split: as Keras' fit, hold out the last fraction of the training rows as a validation
+    set, evaluated with the test set (history ``val_loss``, ``val_accuracy``; ``metrics`` too).
     init: the initial parameter list in Keras order (default: drawn by ``model.init`` from seed).
     population: train this many members at once in one vmapped program; member m draws its
     initial weights, data order and rule randomness from seed ``seed + m`` (so it equals
@@ -99,7 +103,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
                   record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, init=init,
                   loss=loss, standardize=standardize, data_options=data_options,
                   optimizer_options=optimizer_options, population=population, split_seed=split_seed,
-                  init_scale=init_scale)
+                  init_scale=init_scale, validation_split=validation_split)
     if chunk_steps is not None:
         chunk_steps = positive_int(chunk_steps, "chunk_steps", "chunk_steps=64")
     return _train(res, None if out is None else Staging(out, force), init, progress, diagnose=diagnose,
@@ -120,15 +124,15 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
                              plan.frames, res.config.population is not None, reopen=start is not None)
         if staging is not None and start is None:
             record.write_checkpoint_start(staging.path, res.config.to_dict(),
-                                          {f: getattr(res.split, f) for f in record.SPLIT_FIELDS}, names, params0)
-        save = None if staging is None else functools.partial(_checkpoint, staging.path)
+                                          record.split_arrays(res.split), names, params0)
+        save = None if staging is None else functools.partial(_checkpoint, staging.path, chunk_steps=chunk_steps)
         watch = _monitor(res, plan, writer) if diagnose and res.config.population is None else None
         report = None if on_chunk is None else _reporter(res, plan, on_chunk)
         outcome = _drive(res, plan, state, writer, progress, start, save, watch, report)  # its Stopper handles SIGTERM too
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
             if staging is not None:
-                _keep_checkpoint_if_resumable(staging.path, outcome)
+                _keep_checkpoint_if_resumable(staging.path, outcome, chunk_steps)
                 run.write_into(staging.path)
                 staging.commit()
         return run
@@ -142,7 +146,7 @@ def _monitor(res: Resolved, plan: ChunkPlan, writer: FrameWriter):
     from .diagnose.online import Monitor, announce, engine_history
 
     monitor = Monitor(res.config.model, res.config.data.n_train, res.split, res.config)
-    columns, every, broken = [*METRICS, *res.opt.stat_names], res.config.schedule.record_every, []
+    columns, every, broken = _columns(res), res.config.schedule.record_every, []
     started, spent = time.perf_counter(), [0.0]
 
     def watch(hist, kept: int, echo=None) -> None:
@@ -181,7 +185,7 @@ class ChunkReport(NamedTuple):
 
 def _reporter(res: Resolved, plan: ChunkPlan, on_chunk):
     """``report(lo, blocks, hist, kept) -> stop?``: calls ``on_chunk`` with a ChunkReport."""
-    cfg, columns = res.config, [*METRICS, *res.opt.stat_names]
+    cfg, columns = res.config, _columns(res)
     single = cfg.population is None
 
     def report(lo: int, blocks: list, hist: np.ndarray, kept: int) -> bool:
@@ -200,15 +204,16 @@ def _history(hist: np.ndarray, kept: int, columns: list, every: int, single: boo
     return history
 
 
-def _checkpoint(directory: Path, state, kept: int, hist: np.ndarray, end: np.ndarray, seconds: float) -> None:
+def _checkpoint(directory: Path, state, kept: int, hist: np.ndarray, end: np.ndarray, seconds: float,
+                chunk_steps: int | None = None) -> None:
     leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(state)]
-    record.write_checkpoint(directory, leaves, kept, hist, end, seconds)
+    record.write_checkpoint(directory, leaves, kept, hist, end, seconds, chunk_steps)
 
 
-def _keep_checkpoint_if_resumable(directory: Path, outcome: "Outcome") -> None:
+def _keep_checkpoint_if_resumable(directory: Path, outcome: "Outcome", chunk_steps: int | None) -> None:
     """An interrupted run keeps its checkpoint (``--resume`` continues it); others drop it."""
     if outcome.status == "interrupted":
-        _checkpoint(directory, outcome.state, outcome.kept, outcome.hist, outcome.end, outcome.seconds)
+        _checkpoint(directory, outcome.state, outcome.kept, outcome.hist, outcome.end, outcome.seconds, chunk_steps)
     else:
         shutil.rmtree(directory / record.CHECKPOINT, ignore_errors=True)
 
@@ -245,12 +250,18 @@ def _resume(dest: Path, progress, on_chunk=None) -> Run:
         moved = dest.parent / f".{dest.name}.partial-{os.getpid()}-resume"
         os.rename(dest, moved)
         where = moved
-    return _train(res._replace(config=cfg), Staging.adopt(where, dest), None, progress, ck, on_chunk=on_chunk)
+    return _train(res._replace(config=cfg), Staging.adopt(where, dest), None, progress, ck, on_chunk=on_chunk,
+                  chunk_steps=ck["chunk_steps"] or None)
 
 
 def _width(res: Resolved) -> int:
     """Floats per recorded block: the metrics, the optimizer's statistics and every parameter."""
-    return len(METRICS) + len(res.opt.stat_names) + res.config.model.n_params
+    return len(_columns(res)) + res.config.model.n_params
+
+
+def _columns(res: Resolved) -> list[str]:
+    """The history columns of a block, in the program's order."""
+    return [*METRICS, *(VAL_METRICS if res.split.n_val else ()), *res.opt.stat_names]
 
 
 def _start(res: Resolved, init):
@@ -283,7 +294,8 @@ class Outcome(NamedTuple):
 def _train_data(res: Resolved) -> TrainData:
     sp = res.split
     return TrainData(jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
-                     jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))
+                     jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32),
+                     *((jnp.asarray(sp.X_val.T), jnp.asarray(sp.y_val, jnp.int32)) if sp.n_val else ()))
 
 
 MONITOR_SHARE = 0.05  # the diagnosis between chunks may take at most this share of the training time
@@ -309,8 +321,8 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
     cfg, single = res.config, res.config.population is None
     tdata = _train_data(res)
     chunk = compiled_chunk(cfg.model, cfg.loss, res.opt, res.lr, res.options, cfg.schedule, cfg.data.n_train,
-                           cfg.data.n_test > 0, plan.padded, not single)
-    n_head = len(METRICS) + len(res.opt.stat_names)
+                           cfg.data.n_test > 0, plan.padded, not single, res.split.n_val > 0)
+    n_head = len(_columns(res))
     hist = np.full((cfg.members, plan.frames, n_head), np.nan, np.float32)
     end = np.full((cfg.members, n_head), np.nan)
     status, kept, at, bar, t0 = "completed", 0, None, _progress(progress, cfg.schedule.steps), time.perf_counter()
@@ -400,7 +412,7 @@ def _finish(res: Resolved, plan: ChunkPlan, out: Outcome, writer: FrameWriter, p
         final = [np.array(f[kept - 1]) for f in frames] if kept else [p[0] for p in params0]
         done = cfg.schedule.record_every * max(kept - 1, 0)
         end = out.hist[:, kept - 1].astype(np.float64) if kept else end
-    columns = [*METRICS, *res.opt.stat_names]
+    columns = _columns(res)
     history = _history(out.hist, kept, columns, cfg.schedule.record_every, single)
     steps = history["step"]
     member_metrics = {c: end[:, i] for i, c in enumerate(columns)}

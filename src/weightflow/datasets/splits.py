@@ -26,6 +26,9 @@ class Split:
             standardising. Columns constant on the training part keep mean 0 and std 1 (they are
             left as they are, so a bias column of ones survives).
         train_index, test_index: int64 row indices into the dataset (disjoint, together all rows).
+        X_val, y_val, val_index: the validation part carved from the training rows (Keras'
+            ``validation_split``; empty without one), transformed with the training statistics;
+            train, validation and test indices together are all rows.
     """
 
     X_train: np.ndarray
@@ -36,6 +39,15 @@ class Split:
     std: np.ndarray
     train_index: np.ndarray
     test_index: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    val_index: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.X_val is None:  # no validation part: empty arrays of the right kinds
+            object.__setattr__(self, "X_val", np.zeros((0, self.X_train.shape[1]), np.float32))
+            object.__setattr__(self, "y_val", np.zeros(0, np.int64))
+            object.__setattr__(self, "val_index", np.zeros(0, np.int64))
 
     @property
     def n_train(self) -> int:
@@ -44,6 +56,10 @@ class Split:
     @property
     def n_test(self) -> int:
         return int(self.y_test.shape[0])
+
+    @property
+    def n_val(self) -> int:
+        return int(self.y_val.shape[0])
 
     def standardize_X(self, X) -> np.ndarray:
         """Apply the fitted transform to X (..., d): (X - mean) / std as float32."""
@@ -136,8 +152,34 @@ def _rows(X: np.ndarray, index: np.ndarray) -> np.ndarray:
     return X[index]
 
 
+def check_validation_split(value) -> float:
+    """A validation fraction in [0, 1) (None means 0)."""
+    if value is None:
+        return 0.0
+    fix = "pass e.g. --validation-split 0.2 (the last fifth of the training rows), or 0 for none"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise bad_input("validation_split", "a fraction in [0, 1)", value, fix)
+    v = float(value)
+    if not (math.isfinite(v) and 0.0 <= v < 1.0):
+        raise bad_input("validation_split", "a fraction in [0, 1)", value, fix)
+    return v
+
+
+def _carve(ds: Dataset, train: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation): the last ``fraction`` of the training rows, as Keras' validation_split."""
+    n_val = math.ceil(fraction * train.size)
+    if n_val == 0:
+        return train, np.zeros(0, np.int64)
+    if n_val >= train.size:
+        raise fail(f"validation_split {fraction:g} of {train.size} training samples of {ds.name!r}",
+                   "at least one sample left to train on", f"{train.size - n_val} left",
+                   "pass a smaller --validation-split, e.g. 0.2")
+    return train[:-n_val], train[-n_val:]
+
+
 def split(
-    ds: Dataset, test_size: float | str | None = DEFAULT_TEST_SIZE, seed: int = 0, standardize: bool = False
+    ds: Dataset, test_size: float | str | None = DEFAULT_TEST_SIZE, seed: int = 0, standardize: bool = False,
+    validation_split: float | None = None,
 ) -> Split:
     """Split ``ds`` into training and test parts with the class proportions of the whole.
 
@@ -145,7 +187,9 @@ def split(
     dataset's order) and leaves X_test of shape (0, d); "given" keeps the test set the dataset came
     with (``ds.test_index``; the other rows train, in order, not shuffled); None means "given" for
     a dataset that has one (mnist, mnist1d) and 0.2 otherwise. ``seed``: StratifiedShuffleSplit's
-    random_state. ``standardize``: fit mean/std on the training part only and apply them to both.
+    random_state. ``standardize``: fit mean/std on the training part only and apply them to the others.
+    ``validation_split``: as Keras' fit, the last fraction of the training rows (after the test set
+    is taken out) is held out as a validation set (``X_val``, ``y_val``), evaluated during training.
     """
     if not isinstance(ds, Dataset):
         raise bad_input(
@@ -162,7 +206,8 @@ def split(
         test = np.zeros(0, dtype=np.int64)
     else:
         train, test = _stratified(ds, test_size, seed)
-    X_train, X_test = _rows(ds.X, train), _rows(ds.X, test)
+    train, val = _carve(ds, train, check_validation_split(validation_split))
+    X_train, X_test, X_val = _rows(ds.X, train), _rows(ds.X, test), _rows(ds.X, val)
     d = ds.n_features
     mean = np.zeros(d, dtype=np.float32)
     std = np.ones(d, dtype=np.float32)
@@ -174,6 +219,7 @@ def split(
         std = np.where(constant, 1.0, s).astype(np.float32)
         X_train = ((X_train - mean) / std).astype(np.float32)
         X_test = ((X_test - mean) / std).astype(np.float32)
+        X_val = ((X_val - mean) / std).astype(np.float32)
     return Split(
         X_train=np.ascontiguousarray(X_train, dtype=np.float32),
         y_train=ds.y[train].astype(np.int64),
@@ -183,4 +229,7 @@ def split(
         std=std,
         train_index=train,
         test_index=test,
+        X_val=np.ascontiguousarray(X_val, dtype=np.float32).reshape(-1, d),
+        y_val=ds.y[val].astype(np.int64),
+        val_index=val,
     )

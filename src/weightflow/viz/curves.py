@@ -1,4 +1,5 @@
-"""Training curves: loss and accuracy against step, train against test (seed 003, seed 004)."""
+"""Training curves: loss and accuracy against step, train against validation and test (seed 002's
+validation_split, seed 003, seed 004)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import numpy as np
 
 from ._common import Display, new_axes_row, run_title, step_axis
 
-TRAIN, TEST = "#1f77b4", "#ff7f0e"
+TRAIN, TEST, VAL = "#1f77b4", "#ff7f0e", "#2ca02c"
+PARTS = (("train", TRAIN), ("validation", VAL), ("test", TEST))
+COLUMNS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 
 
 class TrainingCurves(Display):
-    """Loss and accuracy against step, train and test, side by side.
+    """Loss and accuracy against step, train, validation (when the run held one out) and test, side by side.
 
     Build with ``TrainingCurves.from_run(run, log=False)``. Attributes: ``steps``, ``columns``
-    (``train_loss``, ``train_accuracy``, ``test_loss``, ``test_accuracy`` as stored in the run's
-    history; NaN where the test set was not evaluated), ``log``; after ``plot``: ``lines_`` (column
+    (``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``, ``test_loss``,
+    ``test_accuracy`` as stored in the run's history; NaN where not evaluated), ``log``; after ``plot``: ``lines_`` (column
     -> the matplotlib line, whose y-data are that column at the steps where it is finite).
     ``diverged_at``: the step where a diverged run stopped (marked on both panels), else None.
     """
@@ -27,8 +30,7 @@ class TrainingCurves(Display):
     @classmethod
     def from_run(cls, run, *, log=False):
         """log: loss on a log scale (falls over orders of magnitude in long runs)."""
-        cols = {c: np.asarray(run.history[c], float) for c in
-                ("train_loss", "train_accuracy", "test_loss", "test_accuracy") if c in run.history}
+        cols = {c: np.asarray(run.history[c], float) for c in COLUMNS if c in run.history}
         at = run.metrics.get("diverged_at_step") if run.status == "diverged" else None
         return cls(np.asarray(run.steps), cols, bool(log), run_title(run), run.config.loss,
                    None if at is None else int(at))
@@ -47,8 +49,8 @@ class TrainingCurves(Display):
         self.lines_ = {}
         panels = [("loss", axs[0])] + ([("accuracy", axs[1])] if has_acc and len(axs) > 1 else [])
         for what, a in panels:
-            for part, color in (("train", TRAIN), ("test", TEST)):
-                col = f"{part}_{what}"
+            for part, color in PARTS:
+                col = f"{part[:3] if part == 'validation' else part}_{what}"
                 if not self._has(col):
                     continue
                 y = self.columns[col]
