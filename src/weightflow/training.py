@@ -29,6 +29,7 @@ from . import record
 from .config import RunConfig
 from .datasets import Split
 from .errors import WeightflowError
+from .progress import make_bar
 from .record import FrameWriter, Staging
 from .signals import Stopper, signals_deferred
 from .resolve import Resolved, resolve
@@ -325,7 +326,7 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
     n_head = len(_columns(res))
     hist = np.full((cfg.members, plan.frames, n_head), np.nan, np.float32)
     end = np.full((cfg.members, n_head), np.nan)
-    status, kept, at, bar, t0 = "completed", 0, None, _progress(progress, cfg.schedule.steps), time.perf_counter()
+    status, kept, at, bar, t0 = "completed", 0, None, make_bar(progress, cfg.schedule.steps), time.perf_counter()
     before = 0.0  # seconds trained before a resume
     if start is not None:
         kept, before = start["kept"], start["seconds"]
@@ -348,7 +349,7 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
             writer.write(lo, blocks)
             bad = _diverged(block_hist[0, :, 0], hist[0, 0, 0])
             if watch is not None:
-                watch(hist, lo + real, None if bar is None else bar.console.print)
+                watch(hist, lo + real, None if bar is None else bar.echo)
             if single and bad.any():  # keep the frames before the first diverged one (at least frame 0), and stop
                 first = lo + int(np.argmax(bad))
                 kept, status, at = max(first, 1), "diverged", first * cfg.schedule.record_every
@@ -380,24 +381,9 @@ def _diverged(loss: np.ndarray, start: float) -> np.ndarray:
         return ~np.isfinite(loss) | (loss > EXPLODED * max(float(start), 1e-4)) & (loss > 1.0)
 
 
-def _progress(enabled: bool | None, total: int):
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
-                   TimeRemainingColumn(), TextColumn("{task.fields[info]}"), transient=True)
-    bar.start()
-    bar.add_task("train", total=total, info="")
-    return bar
-
-
 def _advance(bar, steps: int, end: np.ndarray, single: bool) -> None:
     if bar is not None:
-        bar.update(bar.task_ids[0], completed=steps,
-                   info=f"loss {np.nanmedian(end[:, 0]):.4g}" + ("" if single else " (median)"))
+        bar.update(steps, f"loss {np.nanmedian(end[:, 0]):.4g}" + ("" if single else " (median)"))
 
 
 def _finish(res: Resolved, plan: ChunkPlan, out: Outcome, writer: FrameWriter, params0) -> Run:
