@@ -17,10 +17,10 @@ import inspect
 import optax
 
 from ..errors import bad_input
-from . import evolution, gradient, gradient_free
-from .base import Optimizer, check_lr, set_hyperparams
+from . import evolution, gradient, gradient_free, particles
+from .base import MEMBERS, Optimizer, check_lr, set_hyperparams
 
-__all__ = ["BUILDERS", "Optimizer", "check_lr", "make_optimizer", "names", "option_defaults", "set_hyperparams",
+__all__ = ["BUILDERS", "MEMBERS", "Optimizer", "check_lr", "make_optimizer", "names", "option_defaults", "set_hyperparams",
            "uses_lr"]
 
 BUILDERS = {
@@ -34,6 +34,7 @@ BUILDERS = {
     "langevin": gradient_free.langevin,
     "es": evolution.openai_es,
     "one-plus-one-es": evolution.one_plus_one_es,
+    "svgd": particles.svgd,
 }
 
 
