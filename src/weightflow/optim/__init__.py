@@ -1,4 +1,5 @@
-"""Training rules by name: optax's gradient optimizers and weightflow's gradient-free rules.
+"""Training rules by name: optax's gradient optimizers, weightflow's gradient-free rules and SVGD
+(``particles.py``: a population's members as interacting particles).
 
 A rule is an :class:`Optimizer`: an optax ``GradientTransformationExtraArgs`` plus whether it needs
 gradients. Its ``update(grads, state, params, value=, value_fn=)`` receives the current loss and a

@@ -46,6 +46,7 @@ import optax
 from ..errors import bad_input, described
 from ..validate import choice, positive, positive_int
 from .base import MEMBERS, Optimizer
+from .evolution import _flat, _unflat
 
 KERNELS = ("rbf", "linear")
 
@@ -107,20 +108,6 @@ class SVGDState(NamedTuple):
     bandwidth: jax.Array
 
 
-def _flat(tree) -> jax.Array:
-    return jnp.concatenate([jnp.ravel(p).astype(jnp.float32) for p in jax.tree_util.tree_leaves(tree)])
-
-
-def _unflat_like(vec, params):
-    leaves, treedef = jax.tree_util.tree_flatten(params)
-    out, at = [], 0
-    for p in leaves:
-        size = int(math.prod(jnp.shape(p)))
-        out.append(vec[at:at + size].reshape(jnp.shape(p)).astype(jnp.result_type(p)))
-        at += size
-    return treedef.unflatten(out)
-
-
 def _refusal(name: str):
     return described(f"optimizer {name}", "a population (its members are the particles)", "a single run",
                      "add population=N (--population N), e.g. population=16")
@@ -176,13 +163,14 @@ def svgd(lr: float, *, key=None, kernel: str = "rbf", bandwidth="median", prior_
         if data_size is None:
             raise bad_input("svgd data_size", "the number of training samples", None,
                             "train() fills it in; elsewhere pass data_size=N")
-        n_data = float(data_size)
-        theta = _flat(params)
-        score = -(n_data / temperature) * _flat(grads) - theta / prior_std ** 2
+        leaves, treedef = jax.tree_util.tree_flatten(params)
+        theta, sizes = _flat(leaves)
+        score = -(float(data_size) / temperature) * _flat(jax.tree_util.tree_leaves(grads))[0] - theta / prior_std ** 2
         particles, scores = _gather(theta), _gather(score)
         h = bandwidth_of(particles, kernel, bandwidth)
         phi = stein_direction(theta[None], particles, scores, kernel, h)[0]
-        return _unflat_like(lr * phi, params), SVGDState(state.steps + 1, h.astype(jnp.float32))
+        updates = treedef.unflatten(_unflat(lr * phi, leaves, sizes))
+        return updates, SVGDState(state.steps + 1, h.astype(jnp.float32))
 
     tx = optax.GradientTransformationExtraArgs(init, update)
     options = {"kernel": kernel, "bandwidth": bandwidth, "prior_std": prior_std, "temperature": temperature,
