@@ -74,3 +74,51 @@ def test_cli_refuses_a_hidden_layer(tmp_path, capsys):
     wf.train(wf.MLP([15, 2, 1]), (X, y), steps=2, test_size=0.0, progress=False, out=tmp_path / "mlp")
     assert main(["analyze", "implicit-bias", str(tmp_path / "mlp")]) == 2
     assert "linear classifier" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def adam_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ib") / "adam"
+    return wf.train(wf.MLP([15, 1]), separable_15d(), optimizer="adam", lr=0.01, steps=10_001, record_every=1000,
+                    test_size=0.0, progress=False, out=out), out
+
+
+def test_gd_and_adam_side_by_side_in_one_picture(gd_run, adam_run, tmp_path, capsys):
+    """Two RUN_DIRs: one picture with both runs in each panel, both runs' numbers; each run's last
+    direction error recomputed here from its final weights and the QP's separator."""
+    png = tmp_path / "both.png"
+    assert main(["analyze", "implicit-bias", str(gd_run[1]), str(adam_run[1]), "--json", "--out", str(png)]) == 0
+    gd, adam = json.loads(capsys.readouterr().out)["runs"]
+    assert (gd["label"], adam["label"]) == ("gd lr 1", "adam lr 0.01") and png.stat().st_size > 10_000
+    X, y = separable_15d()
+    w_star = ib.max_margin(X, y)
+    for numbers, (run, _) in ((gd, gd_run), (adam, adam_run)):
+        w = np.r_[run.frames[0][-1][:, 0], run.frames[1][-1]].astype(np.float64)
+        err = np.linalg.norm(w / np.linalg.norm(w) - w_star / np.linalg.norm(w_star))
+        assert numbers["at"][-1]["direction_error"] == pytest.approx(err, rel=1e-6)
+        assert numbers["at"][-1]["irrelevant_share"] == pytest.approx(np.linalg.norm(w[2:15]) / np.linalg.norm(w[:15]))
+    # Adam heads elsewhere: its 13 irrelevant weights grow faster than GD's (measured 0.43 against 0.36)
+    at = lambda n, s: next(r for r in n["at"] if r["step"] == s)
+    assert at(adam, 10_000)["irrelevant_mean_abs"] > 1.1 * at(gd, 10_000)["irrelevant_mean_abs"]
+    view = ib.ImplicitBias.from_run(gd_run[0], compare=adam_run[0]).plot()
+    assert [len([ln for ln in a.lines if ln.get_label() in ("gd lr 1", "adam lr 0.01")]) for a in view.axes_[1:]] == \
+        [2, 2, 2]  # margin, size and share panels: one line per run
+    assert main(["analyze", "implicit-bias", str(gd_run[1]), "--compare", str(adam_run[1]), "--out",
+                 str(tmp_path / "c.png")]) == 0  # --compare still works
+    assert "adam lr 0.01 (" in capsys.readouterr().out
+
+
+def test_a_population_member(tmp_path, capsys):
+    X, y = separable_15d(60, seed=5)
+    wf.train(wf.MLP([15, 1]), (X, y), optimizer="gd", lr=1.0, steps=2001, record_every=100, test_size=0.0,
+             population=2, progress=False, out=tmp_path / "pop")
+    assert main(["analyze", "implicit-bias", str(tmp_path / "pop"), "--json", "--member", "1", "--out",
+                 str(tmp_path / "m.png")]) == 0
+    (numbers,) = json.loads(capsys.readouterr().out)["runs"]
+    trace = ib.analyze_run(wf.load_run(tmp_path / "pop").member(1))
+    assert numbers["label"] == "gd lr 1, member 1"
+    assert numbers["at"][-1]["direction_error"] == pytest.approx(float(trace["direction_error"][-1]))
+    member0 = ib.analyze_run(wf.load_run(tmp_path / "pop").member(0))
+    assert float(member0["direction_error"][-1]) != pytest.approx(float(trace["direction_error"][-1]))
+    assert main(["analyze", "implicit-bias", str(tmp_path / "pop")]) == 2
+    assert "--member M" in capsys.readouterr().err

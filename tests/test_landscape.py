@@ -69,3 +69,15 @@ def test_cli_two_runs_json(runs, tmp_path, capsys):
     assert nums["runs"][0]["end"] == pytest.approx([0.0, 0.0], abs=1e-9)
     assert 0.5 < sum(nums["explained_variance"]) <= 1.0 + 1e-9 and png.stat().st_size > 10_000
     assert main(["analyze", "landscape", str(base / "gd"), "--resolution", "1"]) == 2
+
+
+@pytest.mark.parametrize("activation,output,bias", [("tanh", "sigmoid", True), ("relu", "softmax", True),
+                                                    ("leaky-relu", "linear", False), ("sigmoid", "sigmoid", True)])
+def test_batched_logits_equal_forward_numpy(activation, output, bias):
+    model = wf.MLP([3, 5, 4, 2 if output != "sigmoid" else 1], activation=activation, output=output, bias=bias)
+    rng = np.random.default_rng(1)
+    P = sum(int(np.prod(s)) for s in model.param_shapes)
+    thetas, X = rng.normal(size=(6, P)), rng.normal(size=(10, 3))
+    got = ls.batched_logits(model, thetas, X)
+    for g, theta in zip(got, thetas):
+        np.testing.assert_allclose(g, model.forward_numpy(ls._unflat(theta, model.param_shapes), X)[0], rtol=1e-12)

@@ -206,6 +206,71 @@ def test_js_forward_pass_equals_predict_proba(browser, moons_run, tmp_path, acti
     pg.page.close()
 
 
+def test_landscape_view_marker_follows_the_cursor_and_the_projection(moons_page, moons_run):
+    """The landscape panel exists; its marker sits at the frame's projection on the plane (computed here
+    with analysis.landscape from the run's own frames) and moves when the cursor moves."""
+    from weightflow.analysis import landscape as ls
+
+    pg = moons_page
+    assert pg.page.locator("canvas.wf-landscape").count() == 1
+    assert "PC1" in pg.page.text_content(".wf-landscape + .wf-caption")
+    centre, D, _ = ls.plane([moons_run])
+    expected = ls.project(moons_run, centre, D)
+    marker = lambda: [float(v) for v in pg.page.get_attribute("canvas.wf-landscape", "data-marker").split(",")]
+    seen = {}
+    for f in (0, 7, len(moons_run.steps) - 1):
+        pg.js(f"weightflowPlayer.instances[0].show({f})")
+        got = np.array(marker())
+        scale = np.abs(expected).max()
+        # the sign of a principal direction is arbitrary: compare up to a sign per axis
+        np.testing.assert_allclose(np.abs(got), np.abs(expected[f]), atol=1e-4 * scale)
+        seen[f] = pg.pixels("canvas.wf-landscape")
+    assert np.allclose(marker(), 0.0, atol=1e-5)  # the plane passes through the last frame
+    assert len(set(seen.values())) == 3
+    pg.page.locator(".wf-slider").focus()
+    pg.page.keyboard.press("Home")
+    assert pg.pixels("canvas.wf-landscape") == seen[0]  # the slider drives it as show() does
+    pg.check_clean()
+
+
+def test_landscape_payload_is_the_loss_on_the_plane(moons_run):
+    """A grid value of the payload equals the run's loss at that point of the plane (model.forward_numpy)."""
+    from weightflow.analysis.landscape import numpy_loss, pca_plane
+    from weightflow.report.payload import landscape
+
+    keep = np.arange(0, len(moons_run.steps), 2)
+    land = landscape(moons_run, keep)
+    loss, paths = decode(land["loss"]), decode(land["paths"])
+    R = len(land["alphas"])
+    assert loss.shape == (R, R) and paths.shape == (1, len(keep), 2) and land["points"] == land["n_train"]
+    flat = np.hstack([np.asarray(f[keep], np.float64).reshape(len(keep), -1) for f in moons_run.frames])
+    centre, D, explained = pca_plane([flat])
+    assert sum(land["explained"]) == pytest.approx(sum(explained)) and sum(explained) <= 1 + 1e-9
+    i, j = 5, 30
+    theta = centre + land["alphas"][j] * D[0] + land["betas"][i] * D[1]
+    shapes, at, params = moons_run.model.param_shapes, 0, []
+    for sh in shapes:
+        params.append(theta[at:at + int(np.prod(sh))].reshape(sh))
+        at += int(np.prod(sh))
+    X, y = moons_run.split.X_train, moons_run.split.y_train
+    z = moons_run.model.forward_numpy(params, X)[0]
+    assert loss[i, j] == pytest.approx(numpy_loss(z, y, "bce", "sigmoid"), rel=1e-5)
+    assert np.allclose(paths[0, -1], 0.0, atol=1e-5)
+    still = dataclasses.replace(moons_run, frames=[np.repeat(f[:1], len(moons_run.steps), 0) for f in moons_run.frames])
+    assert landscape(still, keep) is None  # weights that never move have no plane
+
+
+def test_population_landscape_draws_the_chosen_member(browser, population_run, tmp_path):
+    pg = Opened(browser, write_report(population_run, tmp_path / "pop-land.html"))
+    assert "the 8 members' paths" in pg.page.text_content(".wf-report")
+    pg.js("weightflowPlayer.instances[0].show(5)")
+    first = pg.page.get_attribute("canvas.wf-landscape", "data-marker")
+    pg.page.select_option(".wf-member", "3")
+    assert pg.page.get_attribute("canvas.wf-landscape", "data-marker") != first
+    pg.check_clean()
+    pg.page.close()
+
+
 @pytest.fixture(scope="module")
 def digits_run(moons_run):
     """A 64-8-10 softmax run on the digits split whose frames are a numpy random walk (no compiling:

@@ -198,8 +198,8 @@ COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 class ImplicitBias(Display):
     """The implicit-bias picture: four panels against log step, one line per run.
 
-    Build with ``ImplicitBias.from_run(run, compare=None, relevant=(0, 1), method="qp")`` (``compare``:
-    another run, or a list of them, drawn beside it, e.g. Adam beside GD). ``traces``: one dict per
+    Build with ``ImplicitBias.from_run(run, compare=None, relevant=(0, 1), method="qp", labels=None)``
+    (``compare``: another run, or a list of them, drawn beside it, e.g. Adam beside GD). ``traces``: one dict per
     run from :func:`analyze_run` (``steps`` (F,), ``direction_error`` (F,) to the L2 max-margin
     direction, ``linf_direction_error`` (F,), ``margin`` (F,) normalised, ``max_margin``,
     ``irrelevant_mean_abs`` (F,), ``irrelevant_share`` (F,) = |w_irrelevant| / |w| ...).
@@ -210,9 +210,13 @@ class ImplicitBias(Display):
         self.traces = traces
 
     @classmethod
-    def from_run(cls, run, *, compare=None, relevant=(0, 1), method: str = "qp"):
+    def from_run(cls, run, *, compare=None, relevant=(0, 1), method: str = "qp", labels=None):
+        """``labels``: one legend label per run (default: optimizer and learning rate)."""
         others = [] if compare is None else list(compare) if isinstance(compare, (list, tuple)) else [compare]
-        return cls([analyze_run(r, relevant, method) for r in [run, *others]])
+        traces = [analyze_run(r, relevant, method) for r in [run, *others]]
+        for t, label in zip(traces, labels or ()):
+            t["label"] = str(label)
+        return cls(traces)
 
     def summaries(self) -> list[dict]:
         return [summary(t) for t in self.traces]

@@ -78,21 +78,28 @@ def filter_normalised(direction: np.ndarray, centre: np.ndarray, model) -> np.nd
     return np.concatenate([p.ravel() for p in d])
 
 
-def plane(runs, directions: str = "pca", seed: int = 0):
-    """``(centre (P,), D (2, P), explained (2,))``: the plane through the first run's last frame."""
-    if directions not in DIRECTIONS:
-        raise bad_input("landscape directions", "pca or random", directions, "e.g. --directions pca")
-    centre = flat_frames(runs[0])[-1]
-    if directions == "random":
-        rng = np.random.default_rng(seed)
-        D = np.stack([filter_normalised(rng.normal(size=centre.shape), centre, runs[0].model) for _ in range(2)])
-        return centre, D, np.full(2, np.nan)
-    offsets = np.vstack([flat_frames(r) - centre for r in runs])
+def pca_plane(flats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(centre (P,), D (2, P), explained (2,))``: the plane through the last row of ``flats[0]`` spanned
+    by the top two principal directions of every row of ``flats`` (each (F, P)) relative to it."""
+    centre = np.asarray(flats[0], np.float64)[-1]
+    offsets = np.vstack([np.asarray(f, np.float64) - centre for f in flats])
     _, sv, vt = np.linalg.svd(offsets, full_matrices=False)
     D = vt[:2] if len(vt) >= 2 else np.vstack([vt, np.zeros_like(vt)])
     total = float(np.sum(sv ** 2))
     explained = sv[:2] ** 2 / total if total > 0 else np.zeros(2)
     return centre, D, np.pad(explained, (0, 2 - len(explained)))
+
+
+def plane(runs, directions: str = "pca", seed: int = 0):
+    """``(centre (P,), D (2, P), explained (2,))``: the plane through the first run's last frame."""
+    if directions not in DIRECTIONS:
+        raise bad_input("landscape directions", "pca or random", directions, "e.g. --directions pca")
+    if directions == "random":
+        centre = flat_frames(runs[0])[-1]
+        rng = np.random.default_rng(seed)
+        D = np.stack([filter_normalised(rng.normal(size=centre.shape), centre, runs[0].model) for _ in range(2)])
+        return centre, D, np.full(2, np.nan)
+    return pca_plane([flat_frames(r) for r in runs])
 
 
 def _check_runs(runs):
@@ -106,23 +113,71 @@ def _check_runs(runs):
                             "compare runs of the same network")
 
 
+def coordinates(flat: np.ndarray, centre, D) -> np.ndarray:
+    """Flat parameters (F, P) as plane coordinates (F, 2) (least squares)."""
+    coords, *_ = np.linalg.lstsq(D.T, (np.asarray(flat, np.float64) - centre).T, rcond=None)
+    return coords.T
+
+
 def project(run, centre, D) -> np.ndarray:
     """The run's frames as plane coordinates (F, 2) (least squares)."""
-    coords, *_ = np.linalg.lstsq(D.T, (flat_frames(run) - centre).T, rcond=None)
-    return coords.T
+    return coordinates(flat_frames(run), centre, D)
+
+
+def window(paths, resolution: int, margin: float = 0.25, unit: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Grid axes ``(alphas (R,), betas (R,))`` around every path (each (F, 2)) and the centre, with
+    ``margin`` of the span on each side; ``unit``: at least [-1, 1] (random directions)."""
+    pts = np.vstack(list(paths) + [np.zeros((1, 2))])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = np.maximum(hi - lo, 1.0 if unit else 1e-3)
+    if unit:  # the path barely projects on random directions: show a unit window
+        lo, hi = np.minimum(lo, -1.0), np.maximum(hi, 1.0)
+    return (np.linspace(lo[0] - margin * span[0], hi[0] + margin * span[0], resolution),
+            np.linspace(lo[1] - margin * span[1], hi[1] + margin * span[1], resolution))
+
+
+def batched_logits(model, thetas: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Logits (G, n, out) of ``model`` for G flat parameter vectors ``thetas`` (G, P) on X (n, d), in
+    numpy (as ``model.forward_numpy``, one batched matmul per layer for every vector at once)."""
+    from ..activations import numpy_activation
+
+    sizes, h = model.sizes, np.asarray(X, np.float64)[None]
+    parts = _unflat_batch(thetas, model.param_shapes)
+    for layer in range(len(sizes) - 1):
+        w = parts[2 * layer if model.bias else layer]
+        z = np.matmul(h, w)  # (1 or G, n, in) @ (G, in, out)
+        if model.bias:
+            z = z + parts[2 * layer + 1][:, None, :]
+        h = numpy_activation(model.activations[layer])(z) if layer < len(sizes) - 2 else z
+    return h
+
+
+def _unflat_batch(thetas, shapes) -> list[np.ndarray]:
+    out, at = [], 0
+    for sh in shapes:
+        k = int(np.prod(sh))
+        out.append(thetas[:, at:at + k].reshape(len(thetas), *sh))
+        at += k
+    return out
+
+
+def grid_loss(model, loss: str, X, y, centre, D, alphas, betas) -> np.ndarray:
+    """Loss (len(betas), len(alphas)) of ``model`` at centre + a d1 + b d2 on inputs X (n, d), labels y (n,)
+    (one row of the grid per batched forward pass)."""
+    X, y = np.asarray(X, np.float64), np.asarray(y)
+    alphas = np.asarray(alphas, np.float64)
+    grid = np.empty((len(betas), len(alphas)))
+    for i, b in enumerate(betas):
+        thetas = centre + alphas[:, None] * D[0] + b * D[1]
+        z = batched_logits(model, thetas, X)
+        grid[i] = [numpy_loss(zj, y, loss, model.output) for zj in z]
+    return grid
 
 
 def loss_grid(run, centre, D, alphas, betas) -> np.ndarray:
     """Loss (len(betas), len(alphas)) at centre + a d1 + b d2 on ``run``'s training data."""
     split = require_split(run, "landscape")
-    X, y = np.asarray(split.X_train, np.float64), np.asarray(split.y_train)
-    loss, model = run.config.loss, run.model
-    grid = np.empty((len(betas), len(alphas)))
-    for i, b in enumerate(betas):
-        for j, a in enumerate(alphas):
-            params = _unflat(centre + a * D[0] + b * D[1], model.param_shapes)
-            grid[i, j] = numpy_loss(model.forward_numpy(params, X)[0], y, loss, model.output)
-    return grid
+    return grid_loss(run.model, run.config.loss, split.X_train, split.y_train, centre, D, alphas, betas)
 
 
 class Landscape(Display):
@@ -150,13 +205,7 @@ class Landscape(Display):
         _check_runs(runs)
         centre, D, explained = plane(runs, directions, seed)
         paths = [project(r, centre, D) for r in runs]
-        pts = np.vstack(paths + [np.zeros((1, 2))])
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        span = np.maximum(hi - lo, 1e-3 if directions == "pca" else 1.0)
-        if directions == "random":  # the path barely projects on random directions: show a unit window
-            lo, hi = np.minimum(lo, -1.0), np.maximum(hi, 1.0)
-        alphas = np.linspace(lo[0] - margin * span[0], hi[0] + margin * span[0], resolution)
-        betas = np.linspace(lo[1] - margin * span[1], hi[1] + margin * span[1], resolution)
+        alphas, betas = window(paths, resolution, margin, unit=directions == "random")
         grid = loss_grid(run, centre, D, alphas, betas)
         centre_loss = float(loss_grid(run, centre, D, [0.0], [0.0])[0, 0])
         return cls(alphas, betas, grid, paths, [run_label(r) for r in runs], explained, directions, centre_loss)

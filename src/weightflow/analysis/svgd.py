@@ -13,13 +13,13 @@ Kernels:
   exactly the target's mean and covariance (Liu & Wang 2018, "SVGD as moment matching"); the
   covariance is the particles' own, with 1/n.
 
-This module uses jax (it runs dynamics, it reads no stored run). A population trained by the engine
-cannot run it yet: the update of each member needs every member's parameters at once (see docs/dynamics.md for the hook that would make it a rule).
+The kernels and the direction are :mod:`weightflow.optim.particles`' (the same code is the training rule
+``optimizer="svgd"`` over a population); this module runs SVGD on any score function, as the reference
+the rule is tested against. It uses jax (it runs dynamics, it reads no stored run).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Callable, NamedTuple
 
 import jax
@@ -27,44 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import bad_input
+from ..optim.particles import KERNELS, check_kernel, median_bandwidth, svgd_direction
 from ..viz._common import Display, new_axes_row
 
-KERNELS = ("rbf", "linear")
-
-
-def median_bandwidth(particles: jax.Array) -> jax.Array:
-    """h = med^2 / log(n + 1), med the median pairwise distance of ``particles`` (n, d) (i != j)."""
-    n = particles.shape[0]
-    sq = jnp.sum((particles[:, None, :] - particles[None, :, :]) ** 2, axis=-1)
-    off = sq[~np.eye(n, dtype=bool)]
-    return jnp.maximum(jnp.median(off), 1e-12) / math.log(n + 1)
-
-
-def _check(kernel, bandwidth):
-    if kernel not in KERNELS:
-        raise bad_input("svgd kernel", "one of " + ", ".join(KERNELS), kernel, "e.g. kernel='rbf'")
-    if bandwidth != "median":
-        try:
-            ok = float(bandwidth) > 0 and math.isfinite(float(bandwidth))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise bad_input("svgd bandwidth", "'median' or a number h > 0", bandwidth, "e.g. bandwidth='median'")
-
-
-def svgd_direction(particles: jax.Array, grad_logp: Callable, kernel: str = "rbf", bandwidth="median") -> jax.Array:
-    """phi (n, d) for ``particles`` (n, d); ``grad_logp`` maps (n, d) to the scores (n, d)."""
-    _check(kernel, bandwidth)
-    n = particles.shape[0]
-    scores = grad_logp(particles)
-    if kernel == "linear":
-        k = particles @ particles.T + 1.0  # k[j, i] = k(x_j, x_i)
-        return (k.T @ scores) / n + particles  # grad_{x_j} (x_j . x + 1) = x
-    h = median_bandwidth(particles) if bandwidth == "median" else jnp.asarray(float(bandwidth))
-    diff = particles[:, None, :] - particles[None, :, :]  # diff[i, j] = x_i - x_j
-    k = jnp.exp(-jnp.sum(diff ** 2, axis=-1) / h)  # symmetric
-    repulsion = (2.0 / h) * jnp.einsum("ij,ijd->id", k, diff)  # sum_j grad_{x_j} k(x_j, x_i)
-    return (k @ scores + repulsion) / n
+__all__ = ["KERNELS", "SVGDParticles", "SVGDResult", "gaussian_demo", "gaussian_score", "median_bandwidth",
+           "mlp_log_posterior", "run_svgd", "svgd_direction", "svgd_mlp", "svgd_step"]
 
 
 def svgd_step(particles: jax.Array, grad_logp: Callable, kernel: str = "rbf", bandwidth="median",
@@ -89,7 +56,7 @@ def run_svgd(grad_logp: Callable, particles0, steps: int = 1000, step_size: floa
     Plain fixed steps (no AdaGrad, as the moment-matching analysis assumes); choose
     ``step_size`` below 1 / (largest curvature of -log p).
     """
-    _check(kernel, bandwidth)
+    kernel, bandwidth = check_kernel(kernel, bandwidth)
     if steps < 1 or record_every < 1:
         raise bad_input("svgd steps", "steps >= 1 and record_every >= 1", (steps, record_every), "e.g. steps=1000")
     x0 = jnp.asarray(particles0, jnp.float32)

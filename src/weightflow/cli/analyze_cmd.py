@@ -13,7 +13,7 @@ def command():
     """Analyses of training dynamics: a picture and numbers (--json) per analysis.
 
     \b
-    weightflow analyze implicit-bias runs/gd --compare runs/adam
+    weightflow analyze implicit-bias runs/gd runs/adam
     weightflow analyze landscape runs/gd runs/adam
     weightflow analyze mean-field --out teacher.png
     """
@@ -70,9 +70,9 @@ _member_option = click.option("--member", default=None, type=int, metavar="M",
 
 
 @command.command("implicit-bias")
-@click.argument("run_dir", metavar="RUN_DIR")
+@click.argument("run_dirs", nargs=-1, required=True, metavar="RUN_DIR [RUN_DIR...]")
 @click.option("--compare", "compare", multiple=True, metavar="RUN_DIR2",
-              help="Another run drawn beside it (e.g. Adam beside GD); repeat for more.")
+              help="Another run drawn beside the first (as a second RUN_DIR does); repeat for more.")
 @click.option("--relevant", default="0,1", show_default=True, metavar="I,J",
               help="Input indices (0-based) that carry the label; the others count as irrelevant.")
 @click.option("--method", default="qp", show_default=True, type=click.Choice(["qp", "svm"]),
@@ -80,32 +80,45 @@ _member_option = click.option("--member", default=None, type=int, metavar="M",
 @_member_option
 @_json_option
 @click.option("--out", default=None, metavar="PNG", help="Picture path (default RUN_DIR/figures/implicit-bias.png).")
-def implicit_bias(run_dir, compare, relevant, method, member, as_json, out):
+def implicit_bias(run_dirs, compare, relevant, method, member, as_json, out):
     """GD's direction against the max-margin separator (Soudry et al. 2018), on a linear classifier.
 
     \b
     Direction error to the L2 (and L-infinity) max-margin direction, normalised margin, and the
-    irrelevant inputs' weights (mean |w| and share of |w|), at every frame against log step.
+    irrelevant inputs' weights (mean |w| and share of |w|), at every frame against log step; several
+    runs (GD and Adam on the same data) are drawn side by side in one picture.
 
     \b
     weightflow analyze implicit-bias runs/demo --relevant 0
-    weightflow analyze implicit-bias runs/gd --compare runs/adam --json
+    weightflow analyze implicit-bias runs/gd runs/adam --json
+    weightflow analyze implicit-bias runs/population --member 3
     """
     from ..analysis.implicit_bias import ImplicitBias
 
-    runs = [load(run_dir, member)] + [load(d, member) for d in compare]
-    display = ImplicitBias.from_run(runs[0], compare=runs[1:], relevant=relevant, method=method)
+    dirs = [*run_dirs, *compare]
+    runs = [load(d, member) for d in dirs]
+    display = ImplicitBias.from_run(runs[0], compare=runs[1:], relevant=relevant, method=method,
+                                    labels=labels(runs, dirs, member))
     sums = display.summaries()
     lines = []
-    for s in sums:
-        lines.append(f"{s['label']}: max margin {s['max_margin']:.4g}; irrelevant share of |w| at the L2 max "
+    for d, s in zip(dirs, sums):
+        lines.append(f"{s['label']} ({d}): max margin {s['max_margin']:.4g}; irrelevant share of |w| at the L2 max "
                      f"margin {s['max_margin_irrelevant_share']:.3f}, at the L-inf max margin "
                      f"{s['linf_irrelevant_share']:.3f}")
         lines.append("  step        dir error  L-inf err  margin     mean|w irr|  share")
         for r in s["at"]:
             lines.append(f"  {r['step']:<10,d}  {_f(r['direction_error'])}  {_f(r['linf_direction_error'])}  "
                          f"{_f(r['margin'])}  {_f(r['irrelevant_mean_abs'])}    {_f(r['irrelevant_share'])}")
-    return finish(display, {"runs": sums}, out, Path(run_dir) / "figures" / "implicit-bias.png", as_json, lines)
+    return finish(display, {"runs": sums}, out, Path(dirs[0]) / "figures" / "implicit-bias.png", as_json, lines)
+
+
+def labels(runs, dirs, member) -> list[str]:
+    """Legend labels: optimizer and learning rate, with the member, and the directory where two would
+    be the same."""
+    from ..analysis.implicit_bias import run_label
+
+    out = [run_label(r) + ("" if member is None else f", member {member}") for r in runs]
+    return [f"{lab} ({Path(d).name})" if out.count(lab) > 1 else lab for lab, d in zip(out, dirs)]
 
 
 def _f(v) -> str:

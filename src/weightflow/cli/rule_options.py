@@ -1,10 +1,11 @@
-"""Flags of the gradient-free training rules (--eta, --temperature, ...), kept apart from train_cmd.
+"""Flags of the gradient-free and particle training rules (--eta, --temperature, --kernel, ...), kept
+apart from train_cmd.
 
 ``rule_options`` adds the flags to a command (all default None: "not given"); ``rule_option_values``
 turns the ones the user gave into optimizer options for the chosen rule, and refuses a flag the
 chosen optimizer does not take or a malformed value, with one line saying what and how to fix it.
-The rules themselves live in ``weightflow.optim.gradient_free`` (imported here only when a command runs,
-so ``--help`` stays fast).
+The rules themselves live in ``weightflow.optim`` (``gradient_free``, ``evolution``, ``particles``;
+imported here only when a command runs, so ``--help`` stays fast).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ FLAGS = (
     ("--bias-step", "bias_step", str,
      "Size of a bias move (random-walk [default: 2]; metropolis [default: --step])." + _GRID),
     ("--temperature", "temperature", str, "metropolis, langevin: temperature T >= 0 (0: greedy / plain GD) "
-                                          "[default: 0.001]." + _GRID),
+                                          "[default: 0.001]; svgd: T > 0 in log p = -n L / T - prior "
+                                          "[default: 1]." + _GRID),
     ("--schedule", "schedule", str, "metropolis, langevin: temperature schedule, constant, geometric (T*decay^t) "
                                     "or logarithmic (T*log2/log(t+2)) [default: constant]."),
     ("--decay", "decay", float, "Temperature factor per step for --schedule geometric [default: 0.995]."),
@@ -35,6 +37,10 @@ FLAGS = (
     ("--shaping", "shaping", str, "es: fitness shaping, ranks (centred) or none [default: ranks]."),
     ("--sigma0", "sigma0", str, "one-plus-one-es: initial step size, adapted by the 1/5 rule [default: 0.1]." + _GRID),
     ("--damping", "damping", float, "one-plus-one-es: step-size damping D [default: sqrt(n + 1), n the number of parameters]."),
+    ("--kernel", "kernel", str, "svgd: the particles' kernel, rbf or linear [default: rbf]."),
+    ("--bandwidth", "bandwidth", str, "svgd: rbf bandwidth h, median (med^2 / log(n + 1)) or a number [default: median]."),
+    ("--prior-std", "prior_std", float, "svgd: std of the Gaussian prior on every weight [default: 1]."),
+    ("--data-size", "data_size", int, "svgd: n in log p = -n L / T - prior [default: the training samples]."),
 )
 _FLAG_OF = {option: flag for flag, option, _, _ in FLAGS}
 
@@ -56,14 +62,38 @@ def _each(value, check):
     return values[0] if len(values) == 1 else values
 
 
+def _checked(option: str, value, flag: str):
+    """One flag's value, checked (a comma list of numbers is a grid axis where the rule allows it)."""
+    from .. import validate as checks
+    from ..optim import evolution as ev
+    from ..optim import gradient_free as gf
+    from ..optim import particles as pt
+
+    if option == "p_w":
+        return checks.probabilities(value, 3, flag, "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
+    if option == "p_b":
+        return checks.probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
+    if option in ("eta", "bias_step", "step", "bound", "sigma", "sigma0", "damping", "prior_std"):
+        return _each(value, lambda x: checks.positive(x, flag, f"{flag} 1"))
+    if option in ("temperature", "lr_decay"):
+        return _each(value, lambda x: checks.positive(x, flag, f"{flag} 0.01", allow_zero=True))
+    if option in ("pairs", "data_size"):
+        return checks.positive_int(value, flag, f"{flag} 16")
+    if option == "decay":
+        return checks.unit_factor(value, flag, "--decay 0.995")
+    if option == "bandwidth":
+        if str(value).strip().lower() == "median":
+            return "median"
+        return checks.positive(value, flag, "--bandwidth median", expected="median or a number h > 0")
+    choices = {"schedule": gf.SCHEDULES, "shaping": ev.SHAPINGS, "proposal": gf.PROPOSALS, "kernel": pt.KERNELS}
+    return checks.choice(value, choices[option], flag, f"{flag} {choices[option][0]}")
+
+
 def rule_option_values(optimizer: str, flags: dict) -> dict:
     """The optimizer options given on the command line for ``optimizer`` (unset flags left out).
 
     Raises WeightflowError when a given flag does not belong to ``optimizer`` or its value is malformed.
     """
-    from .. import validate as checks
-    from ..optim import evolution as ev
-    from ..optim import gradient_free as gf
     from ..optim import names, option_defaults
 
     given = {k: v for k, v in flags.items() if k in _FLAG_OF and v is not None}
@@ -81,28 +111,7 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
             users = _rules_taking(option, names, option_defaults)
             raise bad_input(flag, f"a flag that --optimizer {name} takes ({own})", value,
                             f"drop {flag}, or use --optimizer {' / '.join(users)}")
-    out = {}
-    for option, value in given.items():
-        flag = _FLAG_OF[option]
-        if option == "p_w":
-            value = checks.probabilities(value, 3, flag, "--p-w 1/3,1/3,1/3 (P(-eta), P(0), P(+eta))")
-        elif option == "p_b":
-            value = checks.probabilities(value, 2, flag, "--p-b 1/2,1/2 (P(-bias_step), P(+bias_step))")
-        elif option in ("eta", "bias_step", "step", "bound", "sigma", "sigma0", "damping"):
-            value = _each(value, lambda x: checks.positive(x, flag, f"{flag} 1"))
-        elif option in ("temperature", "lr_decay"):
-            value = _each(value, lambda x: checks.positive(x, flag, f"{flag} 0.01", allow_zero=True))
-        elif option == "schedule":
-            value = checks.choice(value, gf.SCHEDULES, flag, "--schedule geometric")
-        elif option == "shaping":
-            value = checks.choice(value, ev.SHAPINGS, flag, "--shaping ranks")
-        elif option == "pairs":
-            value = checks.positive_int(value, flag, "--pairs 16")
-        elif option == "proposal":
-            value = checks.choice(value, gf.PROPOSALS, flag, "--proposal gaussian")
-        elif option == "decay":
-            value = checks.unit_factor(value, flag, "--decay 0.995")
-        out[option] = value
+    out = {option: _checked(option, value, _FLAG_OF[option]) for option, value in given.items()}
     if "decay" in out and out.get("schedule", takes.get("schedule")) != "geometric":
         raise bad_input("--decay", "--schedule geometric (decay is its factor per step)",
                         out.get("schedule", takes.get("schedule")), "add --schedule geometric, or drop --decay")

@@ -1,4 +1,5 @@
-"""Training rules by name: optax's gradient optimizers and weightflow's gradient-free rules.
+"""Training rules by name: optax's gradient optimizers, weightflow's gradient-free rules and SVGD
+(``particles.py``: a population's members as interacting particles).
 
 A rule is an :class:`Optimizer`: an optax ``GradientTransformationExtraArgs`` plus whether it needs
 gradients. Its ``update(grads, state, params, value=, value_fn=)`` receives the current loss and a
@@ -17,10 +18,10 @@ import inspect
 import optax
 
 from ..errors import bad_input
-from . import evolution, gradient, gradient_free
-from .base import Optimizer, check_lr, set_hyperparams
+from . import evolution, gradient, gradient_free, particles
+from .base import MEMBERS, Optimizer, check_lr, set_hyperparams
 
-__all__ = ["BUILDERS", "Optimizer", "check_lr", "make_optimizer", "names", "option_defaults", "set_hyperparams",
+__all__ = ["BUILDERS", "MEMBERS", "Optimizer", "check_lr", "make_optimizer", "names", "option_defaults", "set_hyperparams",
            "uses_lr"]
 
 BUILDERS = {
@@ -34,6 +35,7 @@ BUILDERS = {
     "langevin": gradient_free.langevin,
     "es": evolution.openai_es,
     "one-plus-one-es": evolution.one_plus_one_es,
+    "svgd": particles.svgd,
 }
 
 

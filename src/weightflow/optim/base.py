@@ -9,6 +9,10 @@ import optax
 
 from ..validate import positive
 
+# the name of the population's vmapped member axis (weightflow.program vmaps with it): a rule whose
+# members interact (SVGD) gathers every member with jax.lax.all_gather(x, MEMBERS)
+MEMBERS = "members"
+
 
 class Optimizer(NamedTuple):
     """A named update rule: ``tx`` the transformation, ``uses_gradients`` whether to compute grads."""
@@ -28,6 +32,9 @@ class Optimizer(NamedTuple):
     # a gradient-free rule that keeps the cost of the parameters it returned (NaN when unknown): with
     # full batches the engine passes it back as ``value`` instead of evaluating the loss again
     carried_value: Callable[[Any], Any] | None = None
+    # a rule whose members interact (its update gathers every member over MEMBERS): only a
+    # population can run it, and resolve refuses a single run
+    needs_population: bool = False
 
     @property
     def lr_in_state(self) -> bool:

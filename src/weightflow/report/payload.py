@@ -5,7 +5,9 @@ blob per parameter, (F, *shape) or (members, F, *shape), with the dtype, the lar
 error and which recorded frames were kept), ``steps`` (F,), ``history`` (column -> (F,) list, or
 median/quantile bands for a population), ``ranges`` (one symmetric colour scale per parameter over
 the whole run), ``data`` (the points, subsampled to ``max_points``), ``names``, ``findings`` and
-``notes`` (sentences the page shows, e.g. that frames were subsampled).
+``notes`` (sentences the page shows, e.g. that frames were subsampled), and ``landscape`` (the loss on
+the plane of the top two principal directions of the frames on the page, with every shown member's
+path on it; None when the weights never move or there is no data).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ..analysis import landscape as ls
 from ..record import clean
 from .encoding import FLOAT16_MAX, choose_storage, encode, even_indices
 from .findings import as_dict
@@ -25,6 +28,8 @@ DATA_BUDGET = 1_000_000  # raw bytes of data points: MNIST's 784 inputs get abou
 MAX_MEMBERS = 32
 IMAGE_DATASETS = ("digits", "mnist")
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+LANDSCAPE_RESOLUTION = 41
+LANDSCAPE_MACS = 1e9  # multiply-adds the landscape's loss grid may cost (fewer points or a coarser grid beyond)
 
 
 def build_payload(run, findings=None, *, budget_bytes: int = FRAME_BUDGET, dtype: str | None = None,
@@ -36,6 +41,7 @@ def build_payload(run, findings=None, *, budget_bytes: int = FRAME_BUDGET, dtype
                "names": _names(run), "population": run.population, "findings": [clean(as_dict(f)) for f in findings or []],
                "notes": []}
     payload["notes"] = _notes(run, frames, payload["data"])
+    payload["landscape"] = landscape(run, keep, frames["members"])
     if run.population is not None:
         payload["members"] = _members(run, frames["members"])
     return clean(payload)
@@ -66,6 +72,37 @@ def _frames(run, budget_bytes, dtype, max_members) -> tuple[dict, np.ndarray]:
             "members": None if members is None else members.tolist()}
     return part, keep
 
+
+
+def landscape(run, keep, members=None, resolution: int = LANDSCAPE_RESOLUTION) -> dict | None:
+    """The loss on the plane through the (first shown member's) last frame spanned by the top two
+    principal directions of the frames ``keep`` of every shown member (``analysis.landscape``), on at
+    most the training points the budget allows: ``alphas`` (R,), ``betas`` (R,), ``loss`` (R*R, rows
+    of betas, a float32 blob), ``paths`` ((members shown, len(keep), 2) blob, one path per shown member),
+    ``explained`` (2,), ``points`` (training points used)."""
+    s = run.split
+    if s is None or len(s.y_train) == 0 or len(keep) < 2:
+        return None
+    arrays = [np.asarray(f) for f in run.frames]
+    lead = [None] if members is None else list(members)
+    flats = [np.hstack([(a[keep] if m is None else a[m][keep]).reshape(len(keep), -1) for a in arrays])
+             for m in lead]
+    flats = [np.nan_to_num(f.astype(np.float64)) for f in flats]
+    centre, D, explained = ls.pca_plane(flats)
+    if not np.any(explained):
+        return None  # the weights never moved: no plane to show
+    macs = sum(int(np.prod(sh)) for sh in run.model.param_shapes)
+    res = resolution if macs * len(s.y_train) * resolution ** 2 <= LANDSCAPE_MACS else 21
+    n = int(min(len(s.y_train), max(200, LANDSCAPE_MACS // (macs * res ** 2))))
+    X, y = _subsample(np.asarray(s.X_train), np.asarray(s.y_train), n, seed=2)
+    paths = [ls.coordinates(f, centre, D) for f in flats]
+    alphas, betas = ls.window(paths, res, 0.15)
+    with np.errstate(all="ignore"):
+        grid = ls.grid_loss(run.model, run.config.loss, X, y, centre, D, alphas, betas)
+    grid = np.where(np.isfinite(grid), grid, np.nan_to_num(grid, nan=0.0, posinf=np.finfo(np.float32).max))
+    return {"alphas": alphas, "betas": betas, "loss": encode(grid, "float32")[0],
+            "paths": encode(np.stack(paths), "float32")[0], "explained": explained, "points": len(y),
+            "n_train": len(s.y_train), "loss_name": run.config.loss}
 
 
 def _model(run) -> dict:

@@ -354,7 +354,7 @@
 
   // ------------------------------------------------------------------ views
   var VIEWS = {}, DEFAULT_VIEWS = ["curves", "boundary", "units", "images", "diagram", "heatmaps",
-    "distribution", "confusion"];
+    "landscape", "distribution", "confusion"];
 
   /* Loss / accuracy (/ success) curves with a cursor; a click jumps to that step. */
   VIEWS.curves = function (pl) {
@@ -747,6 +747,96 @@
     t = Math.max(0, Math.min(1, t));
     return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
   }
+
+  /* The loss on the plane of the frames' top two principal directions (computed in Python), every
+   * shown member's path on it, and a marker at the cursor's frame (the chosen member's). */
+  VIEWS.landscape = function (pl) {
+    if (!pl.p.landscape) return null;
+    return new Landscape(pl, pl.p.landscape);
+  };
+  var VIRIDIS = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137],
+    [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37]];
+  function viridis(t) {
+    t = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
+    var i = Math.min(VIRIDIS.length - 2, Math.floor(t)), u = t - i, a = VIRIDIS[i], b = VIRIDIS[i + 1];
+    return [a[0] + (b[0] - a[0]) * u, a[1] + (b[1] - a[1]) * u, a[2] + (b[2] - a[2]) * u];
+  }
+  function Landscape(pl, L) {
+    this.pl = pl; this.L = L; this.al = L.alphas; this.be = L.betas;
+    this.loss = decode(L.loss); this.paths = decode(L.paths); this.R = this.al.length;
+    var who = pl.p.population && pl.M > 1 ? "; white lines: the " + pl.M + " members' paths, the chosen one in orange" : "";
+    var p = panel(pl, "Loss landscape around the path", "Train loss on the plane of the top two principal " +
+      "directions of the recorded frames, through the last frame, with the path projected on it (o start, " +
+      "square end, red dot the cursor's frame" + who + ").");
+    var W = fitWidth(p, 260, 420);
+    this.c = canvas(W, Math.round(W * 0.86), "wf-landscape"); p.appendChild(this.c);
+    this.caption = el("div", "wf-caption"); p.appendChild(this.caption);
+    this.pad = {l: 8, r: 8, t: 8, b: 8};
+    this.back = canvas(this.c.width, this.c.height); this.paintBack();
+  }
+  Landscape.prototype.X = function (a) {
+    var w = this.c.width - this.pad.l - this.pad.r, a0 = this.al[0], a1 = this.al[this.R - 1];
+    return this.pad.l + w * (a - a0) / (a1 - a0);
+  };
+  Landscape.prototype.Y = function (b) {
+    var h = this.c.height - this.pad.t - this.pad.b, b0 = this.be[0], b1 = this.be[this.R - 1];
+    return this.pad.t + h * (1 - (b - b0) / (b1 - b0));
+  };
+  Landscape.prototype.point = function (m, f) {  // plane coordinates of shown member m's frame f
+    var o = (m * this.pl.F + f) * 2;
+    return [this.paths[o], this.paths[o + 1]];
+  };
+  Landscape.prototype.range = function () {
+    var lo = Infinity, hi = -Infinity, L = this.loss;
+    for (var i = 0; i < L.length; i++) if (L[i] > 0 && isFinite(L[i])) { lo = Math.min(lo, L[i]); hi = Math.max(hi, L[i]); }
+    var log = isFinite(lo) && hi / lo > 10;
+    return {lo: log ? Math.max(lo, hi * 1e-6) : Math.min(lo, 0), hi: hi, log: log};
+  };
+  Landscape.prototype.paintBack = function () {
+    var R = this.R, L = this.loss, sc = this.range(), lo = sc.lo, hi = sc.hi;
+    var small = canvas(R, R), g0 = small.getContext("2d"), img = g0.createImageData(R, R);
+    for (var r = 0; r < R; r++) for (var q = 0; q < R; q++) {
+      var v = L[(R - 1 - r) * R + q];  // the image's top row is the largest beta
+      var t = sc.log ? Math.log(Math.max(v, lo) / lo) / (Math.log(hi / lo) || 1) : (v - lo) / ((hi - lo) || 1);
+      var c = viridis(t), o = 4 * (r * R + q);
+      img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = 255;
+    }
+    g0.putImageData(img, 0, 0);
+    var g = this.back.getContext("2d"), W = this.c.width, H = this.c.height, p = this.pad;
+    g.fillStyle = "#fff"; g.fillRect(0, 0, W, H);
+    g.imageSmoothingEnabled = true;
+    // grid values sit at the cells' centres: the image reaches half a cell beyond them, clipped
+    var cw = (W - p.l - p.r) / (R - 1), ch = (H - p.t - p.b) / (R - 1);
+    g.save(); g.beginPath(); g.rect(p.l, p.t, W - p.l - p.r, H - p.t - p.b); g.clip();
+    g.drawImage(small, p.l - cw / 2, p.t - ch / 2, W - p.l - p.r + cw, H - p.t - p.b + ch);
+    g.restore();
+    if (this.pl.M > 1) for (var m = 0; m < this.pl.M; m++) this.trace(g, m, "rgba(255,255,255,0.45)", 1);
+    var ev = this.L.explained, n = this.L.points, all = this.L.n_train;
+    this.caption.textContent = "x: PC1 (" + Math.round(100 * ev[0]) + "% of the path's variance), y: PC2 (" +
+      Math.round(100 * ev[1]) + "%); colour: train " + this.L.loss_name + (sc.log ? " (log scale)" : "") + " from " +
+      fmt(lo) + " (dark) to " + fmt(hi) + " (yellow)" + (n < all ? ", on " + n + " of the " + all + " training points" : "") + ".";
+  };
+  Landscape.prototype.trace = function (g, m, color, width, upto) {
+    var n = upto === undefined ? this.pl.F - 1 : upto;
+    g.strokeStyle = color; g.lineWidth = width; g.beginPath();
+    for (var f = 0; f <= n; f++) {
+      var pt = this.point(m, f), x = this.X(pt[0]), y = this.Y(pt[1]);
+      if (f) g.lineTo(x, y); else g.moveTo(x, y);
+    }
+    g.stroke();
+  };
+  Landscape.prototype.draw = function (f) {
+    var g = this.c.getContext("2d"), m = this.pl.member;
+    g.drawImage(this.back, 0, 0);
+    this.trace(g, m, "#fff", 1.5);
+    this.trace(g, m, "#ff7f0e", 2.5, f);  // the part of the path already walked
+    var s = this.point(m, 0), e = this.point(m, this.pl.F - 1), c = this.point(m, f);
+    g.lineWidth = 1.5; g.strokeStyle = "#000"; g.fillStyle = "#fff";
+    g.beginPath(); g.arc(this.X(s[0]), this.Y(s[1]), 4.5, 0, 2 * Math.PI); g.fill(); g.stroke();
+    g.fillStyle = "#000"; g.fillRect(this.X(e[0]) - 3.5, this.Y(e[1]) - 3.5, 7, 7);
+    g.fillStyle = "#d62728"; g.beginPath(); g.arc(this.X(c[0]), this.Y(c[1]), 6, 0, 2 * Math.PI); g.fill(); g.stroke();
+    this.c.setAttribute("data-marker", c[0] + "," + c[1]);
+  };
 
   /* Histogram of every weight at the cursor; for a population, one chosen weight across members. */
   VIEWS.distribution = function (pl) {
