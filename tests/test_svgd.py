@@ -214,15 +214,6 @@ def test_data_size_and_population_helpers_for_resolve():
         particles.require_population(make_optimizer("svgd", 0.1), None)
 
 
-def _resolve_is_wired() -> bool:
-    import inspect
-
-    from weightflow import resolve
-
-    return "with_data_size" in inspect.getsource(resolve)
-
-
-@pytest.mark.skipif(not _resolve_is_wired(), reason="resolve.py does not call particles.with_data_size yet")
 def test_train_fills_in_the_training_set_size():
     import weightflow as wf
 

@@ -20,6 +20,7 @@ from . import losses
 from .config import Schedule
 from .model import MLP
 from .optim import Optimizer
+from .optim.base import MEMBERS  # the vmapped member axis' name, for collectives
 from .schedule import SMALL_BLOCK, frames_per_iteration
 
 
@@ -227,7 +228,6 @@ def use_compilation_cache() -> str | None:
 
 
 _CHUNKS: dict = {}
-MEMBERS = "members"  # the vmapped member axis' name, for collectives (jax.lax.all_gather(x, MEMBERS))
 
 
 def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population,

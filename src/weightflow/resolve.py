@@ -13,7 +13,7 @@ from .datasets import Dataset, Split, load, split
 from .datasets.splits import check_validation_split, resolve_test_size
 from .errors import bad_input
 from .model import MLP
-from .optim import Optimizer, check_lr, make_optimizer
+from .optim import Optimizer, check_lr, make_optimizer, particles
 from .schedule import make_schedule
 from .validate import positive, positive_int, seed as check_seed
 
@@ -160,7 +160,9 @@ def resolve(model: MLP, data, optimizer, lr, *, steps, epochs, batch_size, recor
     if dataset is not None:
         test_size = resolve_test_size(dataset, test_size)  # recorded as used: "given" or the fraction
     sched = make_schedule(len(sp.y_train), steps, epochs, batch_size, record_every, eval_every)
-    opt, lr, options, axes = grid_axes(optimizer, lr, dict(optimizer_options or {}), init_scale, population)
+    options = particles.with_data_size(optimizer, dict(optimizer_options or {}), len(sp.y_train))
+    opt, lr, options, axes = grid_axes(optimizer, lr, options, init_scale, population)
+    particles.require_population(opt, population)
     members = _members(seed, per, axes, init_scale)
     custom = opt.name == "custom"
     opt_cfg = OptimizerConfig(opt.name, None if custom else axes.get("lr", float(lr)),
