@@ -96,3 +96,10 @@ def test_a_run_stopped_by_its_hook_resumes_with_its_validation_set(tmp_path):
     assert done.status == "completed"
     np.testing.assert_array_equal(done.history["val_loss"], full.history["val_loss"])
     np.testing.assert_array_equal(done.frames[0], full.frames[0])
+
+
+def test_the_report_page_carries_the_validation_curve(run):
+    from weightflow.report.payload import build_payload
+
+    payload = build_payload(run, [])
+    np.testing.assert_allclose(payload["history"]["val_loss"], run.history["val_loss"][: len(payload["steps"])])

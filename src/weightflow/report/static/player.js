@@ -358,7 +358,8 @@
 
   /* Loss / accuracy (/ success) curves with a cursor; a click jumps to that step. */
   VIEWS.curves = function (pl) {
-    var charts = [["loss", ["train_loss", "test_loss"]], ["accuracy", ["train_accuracy", "test_accuracy"]],
+    var charts = [["loss", ["train_loss", "val_loss", "test_loss"]],
+      ["accuracy", ["train_accuracy", "val_accuracy", "test_accuracy"]],
       ["success rate (train accuracy 1)", ["success"]]];
     var p = panel(pl, pl.p.population ? "Curves (median, 25-75% and 10-90% bands)" : "Curves",
       "Click a curve to jump to that step.", true), list = [];
@@ -372,6 +373,13 @@
     });
     return list.length ? {draw: function (f) { list.forEach(function (cv) { cv.draw(f); }); }} : null;
   };
+  function curveColor(col) {  // as the matplotlib curves: train blue, validation green, test orange
+    return {train: "#1f77b4", val: "#2ca02c", test: "#ff7f0e"}[col.split("_")[0]] || "#1f77b4";
+  }
+  function withAlpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + a + ")";
+  }
   function hasValues(h) {
     var a = Array.isArray(h) ? h : h.q50;
     return a.some(function (v) { return v !== null; });
@@ -425,14 +433,14 @@
     g.closePath(); g.fill();
   };
   Curve.prototype.paintBack = function () {
-    var g = this.back.getContext("2d"), self = this, colors = ["#1f77b4", "#ff7f0e"];
+    var g = this.back.getContext("2d"), self = this;
     g.fillStyle = "#fff"; g.fillRect(0, 0, this.back.width, this.back.height);
     this.axes(g);
-    this.cols.forEach(function (col, i) {
-      var h = self.pl.p.history[col], color = colors[i % 2];
+    this.cols.forEach(function (col) {
+      var h = self.pl.p.history[col], color = curveColor(col);
       if (Array.isArray(h)) { self.line(g, h, color, 1.5); return; }
-      if (h.q10) self.band(g, h.q10, h.q90, i ? "rgba(255,127,14,0.15)" : "rgba(31,119,180,0.15)");
-      if (h.q25) self.band(g, h.q25, h.q75, i ? "rgba(255,127,14,0.25)" : "rgba(31,119,180,0.25)");
+      if (h.q10) self.band(g, h.q10, h.q90, withAlpha(color, 0.15));
+      if (h.q25) self.band(g, h.q25, h.q75, withAlpha(color, 0.25));
       self.line(g, h.q50, color, 1.5);
     });
     (this.pl.p.findings || []).forEach(function (fd) {
@@ -442,7 +450,7 @@
     });
     g.font = "11px sans-serif"; g.textAlign = "right";
     this.cols.forEach(function (col, i) {
-      g.fillStyle = colors[i % 2]; g.fillText(col.replace("_", " "), self.back.width - 10, 20 + 13 * i);
+      g.fillStyle = curveColor(col); g.fillText(col.replace("_", " "), self.back.width - 10, 20 + 13 * i);
     });
   };
   Curve.prototype.axes = function (g) {
