@@ -147,7 +147,7 @@ class Session:
         """What the page shows about this session (JSON-ready)."""
         with self.cond:
             total = self.plan.kwargs["steps"]
-            return {"id": self.id, "state": self.state, "error": self.error, "steps": self.steps_done,
+            return {"id": self.id, "version": self.version, "state": self.state, "error": self.error, "steps": self.steps_done,
                     "total_steps": total, "frames": self.rec.kept if self.rec else 0,
                     "parent": self.parent, "offset": self.offset, "kept": self.kept,
                     "first_frame_s": self.first_frame_s, "setup": self.plan.setup,

@@ -249,7 +249,7 @@
   }
   function onStatus(st) {
     var run = findRun(st.id);
-    if (!run) return;
+    if (!run || st.version < run.version) return;  // an answer overtaken by a newer event
     Object.assign(run, st);
     if (["completed", "diverged", "interrupted", "failed"].indexOf(st.state) >= 0) closeStream(st.id);
     if (st.state === "failed") showError(st.error);
