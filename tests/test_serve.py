@@ -263,7 +263,7 @@ def test_a_closed_tab_stops_its_training(server, browser):
 
 def test_desktop_and_tablet_screenshots(server, browser, tmp_path):
     for width in (1280, 820):
-        page = Page(browser, server, "pace=0&steps=500", width=width)
+        page = Page(browser, server, "pace=0", width=width)
         page.page.click("#play")
         page.wait_state("completed", timeout=60_000)
         assert page.js("() => document.documentElement.scrollWidth") <= width  # nothing sticks out sideways

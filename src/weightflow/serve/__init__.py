@@ -21,9 +21,11 @@ def serve(port: int = 8765, runs: str | Path = "runs", *, open_browser: bool = F
 
     from .. import training  # noqa: F401  (jax loads here, in the main thread, before any training thread)
 
-    server = Server(port, runs, max_trainings=max_trainings)
+    server = Server(port, runs, max_trainings=max_trainings, warming=warm)
     if warm:
-        threading.Thread(target=_warm, daemon=True).start()
+        threading.Thread(target=_warm, args=(server.sessions.ready,), daemon=True).start()
+    else:
+        server.sessions.ready.set()
     echo(f"weightflow playground: {server.url}  (kept runs go to {server.runs}; Ctrl-C stops)")
     if open_browser:
         import webbrowser
@@ -39,13 +41,16 @@ def serve(port: int = 8765, runs: str | Path = "runs", *, open_browser: bool = F
         server.server_close()
 
 
-def _warm() -> None:
-    """Train the page's default setup for a few steps (compiles and caches its program)."""
+def _warm(done) -> None:
+    """Train the page's default setup for one chunk (compiles and caches its program), then set ``done``."""
     from ..training import train
     from .setup import plan
 
     p = plan({})
-    train(p.model, p.data, p.kwargs["optimizer"], p.kwargs["lr"], steps=p.kwargs["steps"],
-          record_every=p.kwargs["record_every"], test_size=p.kwargs["test_size"], seed=0,
-          data_options=p.kwargs.get("data_options"), progress=False, diagnose=False,
-          on_chunk=lambda r: True, chunk_steps=p.kwargs["record_every"])
+    try:
+        train(p.model, p.data, p.kwargs["optimizer"], p.kwargs["lr"], steps=p.kwargs["steps"],
+              record_every=p.kwargs["record_every"], test_size=p.kwargs["test_size"], seed=0,
+              data_options=p.kwargs.get("data_options"), progress=False, diagnose=False,
+              on_chunk=lambda r: True, chunk_steps=p.kwargs["record_every"])
+    finally:
+        done.set()

@@ -47,11 +47,13 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, port: int = 8765, runs: str | Path = "runs", *, max_trainings: int = 4, grace: float = 3.0,
-                 max_upload_bytes: int = 2_000_000, max_rows: int = 20_000, quiet: bool = True):
+                 max_upload_bytes: int = 2_000_000, max_rows: int = 20_000, quiet: bool = True, warming: bool = False):
         super().__init__(("127.0.0.1", port), Handler)
         self.runs = Path(runs).resolve()
         self.runs.mkdir(parents=True, exist_ok=True)
         self.sessions = Sessions(max_trainings, grace)
+        if not warming:
+            self.sessions.ready.set()
         self.tokens = guard.Tokens()
         self.uploads: dict[str, str] = {}
         self.max_upload_bytes, self.max_rows, self.quiet = max_upload_bytes, max_rows, quiet

@@ -28,7 +28,7 @@ class Session:
     failed (``error`` says why); ``version`` grows on every change (new frames, a state change)."""
 
     def __init__(self, sid: str, owner: str, plan: Plan, init=None, parent: str | None = None, offset: int = 0,
-                 paused: bool = False):
+                 paused: bool = False, ready: threading.Event | None = None):
         self.id, self.owner, self.plan, self.init = sid, owner, plan, init
         self.parent, self.offset = parent, offset  # branched from session `parent` at step `offset`
         self.cond = threading.Condition()
@@ -40,6 +40,7 @@ class Session:
         self.started = time.perf_counter()
         self.first_frame_s: float | None = None
         self._clock = (self.started, 0)  # (time, frames kept) the pace counts from
+        self.ready = ready  # set once the server's warm-up compiled the default program (compiling it twice costs)
         self.thread = threading.Thread(target=self._train, name=f"weightflow-serve-{sid}", daemon=True)
 
     # ------------------------------------------------------------------ the training thread
@@ -56,6 +57,8 @@ class Session:
 
         p, args = self.plan, self._arguments()
         opt, lr = p.kwargs["optimizer"], p.kwargs["lr"]
+        if self.ready is not None:
+            self.ready.wait(60)
         try:
             res = resolve(p.model, p.data, opt, lr, **args)
             sched = res.config.schedule
@@ -160,6 +163,7 @@ class Sessions:
 
     def __init__(self, max_trainings: int = 4, grace: float = 3.0, keep_ended: int = 24):
         self.max_trainings, self.grace, self.keep_ended = max_trainings, grace, keep_ended
+        self.ready = threading.Event()  # the server's warm-up is done (set at once when there is none)
         self.lock = threading.Lock()
         self.table: dict[str, Session] = {}
         self.ids = itertools.count(1)
@@ -174,7 +178,7 @@ class Sessions:
                 raise Full(f"play: expected a free training slot, got all {self.max_trainings} busy (the server "
                            f"trains at most {self.max_trainings} runs at once: weightflow serve --max-trainings); "
                            "pause is not enough: stop or keep a run, or close its tab, then press play again")
-            s = Session(f"s{next(self.ids)}", owner, plan, **options)
+            s = Session(f"s{next(self.ids)}", owner, plan, ready=self.ready, **options)
             self.table[s.id] = s
             self._prune()
         s.thread.start()
