@@ -279,7 +279,9 @@
     } else succ.hidden = true;
   }
   function paintRuns() {
-    var ul = $("runs");
+    var ul = $("runs"), key = state.session + "|" + state.runs.map(function (r) { return r.id + ":" + r.state; }).join(",");
+    if (ul.getAttribute("data-key") === key) return;  // rebuilt only when it changes (status events come often)
+    ul.setAttribute("data-key", key);
     ul.textContent = "";
     state.runs.forEach(function (r) {
       var li = document.createElement("li"), c = document.createElement("input"), b = document.createElement("button");
