@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 
 TOKEN_HEADER = "X-Weightflow-Token"
-MAX_TOKENS = 1000  # pages remembered; the oldest token is forgotten first
+MAX_TOKENS = 10_000  # pages remembered; the one used least recently is forgotten first
 
 
 def own_hosts(port: int) -> set[str]:
@@ -50,4 +50,7 @@ class Tokens:
 
     def valid(self, token: object) -> bool:
         with self.lock:
-            return isinstance(token, str) and token in self.known
+            if not isinstance(token, str) or token not in self.known:
+                return False
+            self.known.move_to_end(token)
+            return True

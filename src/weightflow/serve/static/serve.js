@@ -17,7 +17,7 @@
   var form = $("setup");
   var state = {options: null, session: null, status: null, live: null, streams: {}, runs: [], dirty: false,
     follow: true, compare: {}};
-  var stats = {updates: 0, painted: 0, playClicked: null, firstFrameMs: null, rates: []};
+  var stats = {updates: 0, painted: 0, playClicked: null, firstFrameMs: null, rates: [], paintMs: []};
 
   // ------------------------------------------------------------------ server
   function api(method, path, body, raw) {
@@ -226,11 +226,11 @@
   function schedule() {
     if (state.dirty) return;
     state.dirty = true;
-    requestAnimationFrame(paint);
+    setTimeout(paint, 0);  // events that arrived meanwhile are merged into one paint (rAF is throttled in background tabs)
   }
   function paint() {
     state.dirty = false;
-    var lv = state.live;
+    var lv = state.live, t0 = performance.now();
     if (!lv) return;
     if (lv.outgrown()) lv.mount($("live"));
     else lv.sync(state.follow ? lv.kept - 1 : lv.player.frame);
@@ -240,6 +240,8 @@
     while (stats.rates.length && stats.rates[0] < now - 1000) stats.rates.shift();
     paintCurves();
     paintStatus();
+    stats.paintMs.push(performance.now() - t0);
+    if (stats.paintMs.length > 200) stats.paintMs.shift();
   }
 
   // ------------------------------------------------------------------ runs and their state
