@@ -4,9 +4,10 @@ Starts ``weightflow serve --port 0`` in a subprocess (it compiles the default se
 on moons, at start) and measures:
 
   * play -> first frame (the ``init`` event) over HTTP for a shape seen before (other seed, other lr);
+  * the frame messages per second one event stream carries while the run trains as fast as it can;
   * in headless Chromium (when playwright and /usr/bin/chromium are there): play -> first frame painted,
     and the updates per second the page paints while training 2 -> 8 -> 8 -> 1 on 400 points
-    (test share 0), at the default pace (40 frames/s) and as fast as it trains;
+    (test share 0), at the default pace (40 frames/s) and at 20;
   * the load test: ``--clients`` clients for ``--seconds`` seconds, each loading the page, its options
     and the status, pressing play (answered 200, or 409 when every slot is busy) and reading the event
     stream for a second; every answer counted, the server's memory sampled, then the server must end
@@ -77,6 +78,22 @@ def first_frame(url: str, setup: dict) -> float:
     raise RuntimeError("the stream ended before its first frame")
 
 
+def stream_rate(url: str, setup: dict) -> tuple[float, int]:
+    """Frame messages per second one stream gets while a run trains as fast as it can, and their count."""
+    tok = token(url)
+    code, body = call(url, "POST", "/api/sessions", {"setup": setup}, tok)
+    sid, n, t0 = json.loads(body)["id"], 0, None
+    with urllib.request.urlopen(f"{url}api/sessions/{sid}/events?token={tok}", timeout=60) as r:
+        for line in r:
+            if line.startswith(b"event: init"):
+                t0 = time.perf_counter()
+            elif line.startswith(b"event: frames"):
+                n += 1
+            elif line.startswith(b"data:") and b'"state": "completed"' in line:
+                return n / (time.perf_counter() - t0), n
+    raise RuntimeError("the stream ended before the run")
+
+
 def browser(url: str) -> dict:
     """Play -> first frame painted, and updates painted per second, in headless Chromium."""
     try:
@@ -88,10 +105,9 @@ def browser(url: str) -> dict:
     out = {}
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        for pace in (40, 0):
+        for pace in (40, 20):
             page = b.new_page(viewport={"width": 1280, "height": 900})
-            steps = 5000 if pace else 10000  # as fast as it trains, 5000 steps take about half a second
-            page.goto(f"{url}#test_size=0&n=400&pace={pace}&seed=3&steps={steps}")
+            page.goto(f"{url}#test_size=0&n=400&pace={pace}&seed={pace}")
             page.wait_for_selector("body[data-ready]")
             page.click("#play")
             page.wait_for_function("() => wfServe.stats.firstFrameMs !== null", timeout=60_000)
@@ -162,8 +178,10 @@ def main() -> None:
                     for s, lr in [(1, 0.01), (2, 0.1), (3, 0.03), (4, 0.3), (5, 0.003)]]
             print(f"play -> first frame, seen shape (HTTP, 5 plays): median {1e3 * statistics.median(seen):.0f} ms, "
                   f"max {1e3 * max(seen):.0f} ms")
+            rate, n = stream_rate(url, {**SETUP, "pace": 0, "seed": 9})
+            print(f"as fast as it trains (5000 steps, 500 frames): {rate:.0f} frame messages/s on one stream ({n})")
             for pace, r in browser(url).items():
-                print(f"browser, pace {pace or 'as fast as it trains'}: first frame {r['first_frame_ms']:.0f} ms, "
+                print(f"browser, pace {pace} frames/s: first frame {r['first_frame_ms']:.0f} ms, "
                       f"{r['updates_per_s']:.1f} updates/s painted over {r['seconds']:.1f} s")
             res = load(url, proc.pid, a.clients, a.seconds)
             print(f"load, {a.clients} clients x {a.seconds:.0f} s: answers {res['answers']}, latency p50 "
