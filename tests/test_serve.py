@@ -384,3 +384,19 @@ def _read_events(server: Srv, sid: str, token: str, seconds: float) -> None:
 def _rss(pid: int) -> float:
     text = Path(f"/proc/{pid}/status").read_text()
     return float(re.search(r"VmRSS:\s+(\d+) kB", text).group(1)) * 1024
+
+
+def test_crossed_features_are_drawn_on_the_plane_of_x1_and_x2(server, browser):
+    """circle with x1^2 and x2^2 is linear in them: logistic regression separates it, and the map's plane
+    holds the crosses computed from x1, x2 (not at their mean)."""
+    page = Page(browser, server, "data=circle&features=x1%5E2,x2%5E2&hidden=&pace=0&steps=2000&record_every=20"
+                                 "&lr=0.1")
+    page.page.click("#play")
+    page.wait_state("completed", timeout=60_000)
+    grid = np.array(page.js("() => Array.from(wfServe.live().player.views.find(v => v.grid && v.setPlane).grid)"))
+    grid = grid.reshape(-1, 4)
+    np.testing.assert_allclose(grid[:, 2:], grid[:, :2] ** 2, rtol=1e-12)
+    centre, corner = page.js("() => wfServe.live().player.forward(wfServe.live().kept - 1, [[0, 0, 0, 0], [1, 1, 1, 1]])")
+    assert centre[0] > 0.5 > corner[0]  # inside the circle is class 1
+    assert page.js("() => wfServe.live().history.train_accuracy[wfServe.live().kept - 1]") > 0.9
+    page.close()

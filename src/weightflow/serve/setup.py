@@ -109,6 +109,9 @@ def _data(s: dict, uploads: dict) -> tuple[object, int, int]:
         raise bad_input("data", f"one of {', '.join(REGISTRY)} or an upload", name, "pick one in the list")
     ds = load(arg, **_data_options(s))
     features = _features(s["features"], ds)
+    if features and s["standardize"] is True:
+        raise bad_input("standardise", "off with crossed features (they are computed from the raw x1, x2)", True,
+                        "untick standardise inputs or the crossed features")
     if features:
         ds = _crossed(ds, features)
         arg = ds

@@ -86,7 +86,8 @@
   function readSetup() {
     var hidden = form.hidden.value.trim();
     return {
-      data: form.data.value, n: num(form.n.value), noise: num(form.noise.value), test_size: num(form.test_size.value),
+      data: form.data.value, n: form.n.disabled ? null : num(form.n.value),
+      noise: form.noise.disabled ? null : num(form.noise.value), test_size: num(form.test_size.value),
       label: form.label.value.trim() || null, standardize: form.standardize.checked,
       features: Array.prototype.filter.call(form.querySelectorAll("input[name=feature]"), function (c) { return c.checked; })
         .map(function (c) { return c.value; }),
@@ -186,8 +187,28 @@
       state.follow = pl.frame >= self.kept - 1; paintCurves();
     });
     this.player = pl;
+    crossedPlane(pl);
     this.sync(frame === null || state.follow ? this.kept - 1 : frame);
   };
+  /* The playground's crossed features (x1^2, sin x1, ...) are functions of x1 and x2: the boundary's
+   * plane is (x1, x2) with them computed from it, not held at their mean as for independent inputs.
+   * (Hook wanted from the player: an option mapping plane points to model inputs.) */
+  var CROSSES = {"x1^2": function (a) { return a * a; }, "x2^2": function (a, b) { return b * b; },
+    "x1*x2": function (a, b) { return a * b; }, "sin x1": function (a) { return Math.sin(a); },
+    "sin x2": function (a, b) { return Math.sin(b); }};
+  function crossedPlane(pl) {
+    var names = pl.p.names.features, d = names.length;
+    if (d < 3 || !names.slice(2).every(function (n) { return n in CROSSES; })) return;
+    var b = pl.views.filter(function (v) { return v.grid && v.coarse && v.setPlane; })[0];
+    if (!b) return;
+    [b.grid, b.coarse].forEach(function (X) {
+      for (var o = 0; o < X.length; o += d) for (var i = 2; i < d; i++) X[o + i] = CROSSES[names[i]](X[o], X[o + 1]);
+    });
+    b.cache = {};
+    var panel = b.c.parentNode, note = panel.querySelector(".wf-note"), plane = panel.querySelector(".wf-plane");
+    if (plane) plane.hidden = true;
+    if (note) note.textContent = "The plane of x1 and x2; the crossed inputs (" + names.slice(2).join(", ") + ") are computed from them.";
+  }
   Live.prototype.sync = function (f) {
     var pl = this.player;
     pl.slider.max = String(Math.max(0, this.kept - 1));
@@ -387,7 +408,13 @@
       changed();
     }).catch(showError);
   });
+  /* Points and noise only where the dataset's generator takes them. */
+  function dataOptions() {
+    var d = (state.options.datasets.filter(function (x) { return x.name === form.data.value; })[0] || {options: {}}).options;
+    form.n.disabled = !("n" in d); form.noise.disabled = !("noise" in d);
+  }
   function changed() {
+    dataOptions();
     writeURL();
     if (state.session && !ended()) reset();
   }
@@ -482,6 +509,7 @@
     state.options = opts;
     buildForm(opts);
     setForm(readURL(opts.defaults));
+    dataOptions();
     writeURL();
     paintCurves();
     document.body.setAttribute("data-ready", "1");
