@@ -400,3 +400,16 @@ def test_crossed_features_are_drawn_on_the_plane_of_x1_and_x2(server, browser):
     assert centre[0] > 0.5 > corner[0]  # inside the circle is class 1
     assert page.js("() => wfServe.live().history.train_accuracy[wfServe.live().kept - 1]") > 0.9
     page.close()
+
+
+def test_the_command_refuses_a_busy_port_in_one_line(capsys):
+    import socket
+
+    from weightflow.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["serve", "--port", str(busy.getsockname()[1]), "--no-warm"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --port: expected a free port on 127.0.0.1") and "\n" not in err

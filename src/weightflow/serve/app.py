@@ -37,6 +37,7 @@ FILES = {"serve.js": (STATIC, "text/javascript"), "serve.css": (STATIC, "text/cs
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 MAX_JSON = 64 * 1024
+MAX_UPLOADS = 32  # files kept in RUNS/.uploads
 MIN_INTERVAL = 0.02  # at most 50 frame messages a second per stream (new frames are merged)
 SESSION_PATH = re.compile(r"/api/sessions/(s[0-9]+)(/[a-z]+)?")
 
@@ -56,6 +57,7 @@ class Server(ThreadingHTTPServer):
             self.sessions.ready.set()
         self.tokens = guard.Tokens()
         self.uploads: dict[str, str] = {}
+        self.lock = threading.Lock()
         self.max_upload_bytes, self.max_rows, self.quiet = max_upload_bytes, max_rows, quiet
         self.closing = threading.Event()
 
@@ -309,7 +311,10 @@ class Handler(BaseHTTPRequestHandler):
         except WeightflowError as e:
             path.unlink()
             raise WeightflowError(str(e).replace(str(path), "the uploaded file")) from None
-        srv.uploads[uid] = str(path)
+        with srv.lock:
+            srv.uploads[uid] = str(path)
+            while len(srv.uploads) > MAX_UPLOADS:  # the oldest upload goes (dict order is arrival order)
+                Path(srv.uploads.pop(next(iter(srv.uploads)))).unlink(missing_ok=True)
         return {"id": f"upload:{uid}", "rows": ds.n_samples, "features": list(ds.feature_names),
                 "classes": list(ds.class_names), "label": ds.options["label"]}
 

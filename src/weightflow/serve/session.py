@@ -16,7 +16,7 @@ from ..errors import WeightflowError
 from .live import Recording
 from .setup import Plan
 
-LIVE = ("starting", "running", "paused")
+KEPT_FLOATS = 1 << 27  # recorded floats the ended sessions may hold together (512 MB)
 
 
 class Full(WeightflowError):
@@ -193,9 +193,12 @@ class Sessions:
             return sum(s.live for s in self.table.values())
 
     def _prune(self) -> None:
-        ended = [s for s in self.table.values() if not s.live]
-        for s in ended[:max(0, len(ended) - self.keep_ended)]:
-            del self.table[s.id]
+        """Drop the oldest ended sessions beyond ``keep_ended`` of them or ``KEPT_FLOATS`` recorded floats."""
+        ended, floats = [s for s in self.table.values() if not s.live], 0
+        for i, s in enumerate(reversed(ended)):
+            floats += 0 if s.rec is None else sum(f.size for f in s.rec.frames)
+            if i >= self.keep_ended or floats > KEPT_FLOATS:
+                del self.table[s.id]
 
     def _watch(self) -> None:
         while not self.closed.wait(0.25):
