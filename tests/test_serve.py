@@ -254,8 +254,15 @@ def test_an_uploaded_csv_with_markup_in_its_names_trains_and_runs_nothing(server
 def test_a_closed_tab_stops_its_training(server, browser):
     assert server.idle()
     page = Page(browser, server, "pace=10")
+    page.page.click("#step")  # one chunk (one frame here), then paused
+    page.wait_state("paused")
+    assert page.js(LIVE)["kept"] == 1
+    page.page.click("#step")
+    page.wait("() => wfServe.live().kept === 2")
+    page.page.locator(".wf-player").press("End")  # the keys stay within the frames recorded
+    assert page.js(LIVE)["frame"] == 1
     page.page.click("#play")
-    page.wait("() => wfServe.live() && wfServe.live().kept >= 2")
+    page.wait("() => wfServe.live().kept >= 4")
     assert server.status()["training"] == 1
     page.close()
     assert server.idle(10)

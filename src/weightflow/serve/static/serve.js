@@ -186,6 +186,11 @@
     pl.slider.addEventListener("input", function () {
       state.follow = pl.frame >= self.kept - 1; paintCurves();
     });
+    pl.trajectory = function (p, idx, m) {  // a hovered weight's trajectory: the frames recorded so far
+      var out = [];
+      for (var f = 0; f < self.kept; f++) out.push(this.param(p, f, m)[idx]);
+      return out;
+    };
     this.player = pl;
     crossedPlane(pl);
     this.sync(frame === null || state.follow ? this.kept - 1 : frame);
@@ -214,6 +219,20 @@
     pl.slider.max = String(Math.max(0, this.kept - 1));
     pl.show(Math.min(f, this.kept - 1));
   };
+
+  /* The player's keys, kept within the frames recorded so far; space plays or pauses the training. */
+  $("live").addEventListener("keydown", function (ev) {
+    var lv = state.live, t = ev.target.tagName;
+    if (!lv || !lv.player || t === "SELECT" || (t === "INPUT" && !ev.target.classList.contains("wf-slider"))) return;
+    var f = lv.player.frame, big = Math.max(1, Math.round(lv.kept / 20)), last = lv.kept - 1;
+    var next = {ArrowRight: f + 1, ArrowLeft: f - 1, ArrowUp: f + big, ArrowDown: f - big, PageUp: f + big,
+      PageDown: f - big, Home: 0, End: last}[ev.key];
+    if (ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); $("play").click(); return; }
+    if (next === undefined) return;
+    ev.preventDefault(); ev.stopPropagation();
+    next = Math.max(0, Math.min(last, next));
+    state.follow = next >= last; lv.player.show(next); paintCurves(); paintStatus();
+  }, true);
 
   // ------------------------------------------------------------------ event streams
   function openStream(sid) {
