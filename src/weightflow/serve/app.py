@@ -357,7 +357,7 @@ def curves(s, points: int = 400) -> dict:
 
     rec = s.rec
     if rec is None or not rec.kept:
-        return {"id": s.id, "steps": [], "train_loss": [], "test_loss": []}
+        return {"id": s.id, "label": label(s), "steps": [], "train_loss": [], "test_loss": []}
     with rec.lock:
         h = {c: np.asarray(v)[..., :rec.kept] for c, v in rec.history.items()}
     idx = np.unique(np.linspace(0, rec.kept - 1, min(points, rec.kept)).astype(int))

@@ -51,8 +51,10 @@ def _downloads(run, where: Path) -> list[str]:
     notes = []
     try:
         (where / "experiment.toml").write_text(to_toml(run.config, where.name))
-    except WeightflowError as e:
-        notes.append(f"no experiment file: {e}")
+    except WeightflowError:
+        why = ("it starts from given weights (a branch)" if run.config.init == "given" else
+               "its data are not a named dataset (crossed features)")
+        notes.append(f"no experiment file: {why}, which a file cannot name")
     if run.population is None:
         save_npz(run, where / "export" / "model.npz")
     else:

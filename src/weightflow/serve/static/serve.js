@@ -479,6 +479,9 @@
     });
     g.textAlign = "left";
     series.forEach(function (s, i) { g.fillStyle = s.color; g.fillText(s.name, pad.l + 8, pad.t + 12 + 12 * i); });
+    others.forEach(function (o, i) {
+      g.fillStyle = "#666"; g.fillText(o.label, pad.l + 8, pad.t + 12 + 12 * (series.length + i));
+    });
     if (lv && lv.player) {
       var x = X(lv.steps[lv.player.frame] + (state.status ? state.status.offset : 0));
       g.strokeStyle = "#d62728"; g.lineWidth = 1.5; g.beginPath(); g.moveTo(x, pad.t); g.lineTo(x, H - pad.b); g.stroke();
