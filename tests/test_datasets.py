@@ -540,3 +540,14 @@ def test_split_errors():
             split(load("xor"), test_size=bad)
     with one_line_error(r"split: expected a weightflow Dataset"):
         split(np.zeros((3, 2)))
+
+
+def test_quadrants_is_playgrounds_exclusive_or():
+    ds = load("quadrants", n=400)
+    check_types(ds)
+    x = ds.X.astype(np.float64)
+    np.testing.assert_array_equal(ds.y, (x[:, 0] * x[:, 1] >= 0).astype(int))
+    assert np.abs(x).min() >= 0.3 - 1e-6 and np.abs(x).max() <= 5.3 + 1e-5  # kept off the axes
+    assert 150 < ds.y.sum() < 250
+    noisy = load("quadrants", n=2000, noise=0.5)
+    assert np.abs(noisy.X).min() < 0.3 and (noisy.y == (noisy.X[:, 0] * noisy.X[:, 1] >= 0)).all()

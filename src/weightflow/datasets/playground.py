@@ -110,6 +110,27 @@ def rings(*, n: int = 400, noise: float = 0.0, seed: int = 0) -> Dataset:
     return _finish("rings", rng, parts, description, dict(n=n, noise=noise, seed=seed))
 
 
+def quadrants(*, n: int = 400, noise: float = 0.0, seed: int = 0) -> Dataset:
+    """Playground's classifyXORData (its "exclusive or"): n points uniform in [-5, 5]^2, each moved
+    0.3 away from both axes, then by noise * U(-5, 5) per coordinate; label 1 where x1 * x2 >= 0 (the
+    first and third quadrants) of the moved point, which is the one stored.
+    """
+    n = check_int("quadrants option n", n, low=2, example=400)
+    noise = check_float("quadrants option noise", noise, low=0.0, example=0.1)
+    seed = check_seed("quadrants option seed", seed)
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(-5.0, 5.0, size=(n, 2))
+    pts = pts + np.where(pts > 0, 0.3, -0.3)
+    pts = pts + rng.uniform(-5.0, 5.0, size=(n, 2)) * noise
+    labels = (pts[:, 0] * pts[:, 1] >= 0).astype(np.int64)
+    description = (
+        f"quadrants: {n} points in [-5.3, 5.3]^2 (TensorFlow Playground 'exclusive or'), class 1 where "
+        f"x1*x2 >= 0, noise {noise:g}*U(-5,5), seed {seed}"
+    )
+    return _finish("quadrants", rng, [(pts[labels == k], k) for k in (1, 0)], description,
+                   dict(n=n, noise=noise, seed=seed))
+
+
 def moons(*, n: int = 400, noise: float = 0.1, seed: int = 0) -> Dataset:
     """scikit-learn's ``make_moons(n, noise=noise, random_state=seed)``: two interleaving half
     circles, class 0 the upper one centred at (0, 0) and class 1 the lower one centred at (1, 0.5);

@@ -90,6 +90,11 @@ _ENTRIES = [
         "a disc r < 2.5 (label 1) inside a ring 3.5 < r < 5 (label 0) (TensorFlow Playground 'circle')",
     ),
     Entry(
+        "quadrants",
+        playground.quadrants,
+        "400 points in [-5,5]^2 kept 0.3 off the axes, label 1 where x1*x2 >= 0 (TensorFlow Playground's xor)",
+    ),
+    Entry(
         "moons",
         playground.moons,
         "two interleaving half circles with Gaussian noise (scikit-learn make_moons)",
