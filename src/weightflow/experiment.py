@@ -132,12 +132,13 @@ def train_kwargs(cfg: dict) -> tuple[dict, dict]:
 
 def names(folder: Path = EXPERIMENTS) -> list[tuple[str, str]]:
     """``[(name, first comment line or description), ...]`` of the experiment files in ``folder``."""
-    out = []
-    for path in sorted(folder.glob("*.toml")):
-        lines = path.read_text().splitlines()
-        note = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), "")
-        out.append((path.stem, note))
-    return out
+    return [(path.stem, describe(path)) for path in sorted(folder.glob("*.toml"))]
+
+
+def describe(path: Path) -> str:
+    """The file's first comment line (what the experiment is), or ''."""
+    lines = Path(path).read_text().splitlines()
+    return next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), "")
 
 
 def locate(name_or_path: str) -> Path:

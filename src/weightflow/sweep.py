@@ -208,6 +208,15 @@ def difficulty_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary_table(rows: list[dict]) -> str:
+    """Markdown of the summary rows, without the columns that are the same in every row."""
+    keep = [c for c in rows[0] if c != "run" and (len({str(r[c]) for r in rows}) > 1
+                                                  or c.startswith(("success_rate", "median_")))]
+    lines = ["| " + " | ".join(c.replace("_", " ") for c in keep) + " |", "|" + "---|" * len(keep)]
+    lines += ["| " + " | ".join(_cell(r[c]) for c in keep) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
 def point_metrics(rows: list[dict]) -> dict[str, float]:
     """A sweep's numbers as ``{"POINT/COLUMN": value}``: POINT names a row by what varies between rows
     (its dataset, program, ``lr X``, other grid axes), e.g. ``diamond/median_final_train_accuracy`` or
