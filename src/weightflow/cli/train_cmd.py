@@ -134,8 +134,9 @@ def flag_config(values: dict, given: set[str], cfg: dict | None = None) -> dict:
     for name, (section, key, convert) in _FLAG_KEYS.items():
         if name in given:
             cfg[section][key] = values[name] if convert is None else convert(values[name])
-    if {"steps", "epochs"} & given:
-        cfg["train"]["steps" if "epochs" in given else "epochs"] = None
+    told = {k for k in ("steps", "epochs") if k in given and values[k] is not None}
+    if len(told) == 1:  # a length given replaces the file's other one (both given: train() refuses)
+        cfg["train"][({"steps", "epochs"} - told).pop()] = None
     _data_flags(cfg["data"], values, given)
     options = {} if "optimizer" in given else dict(cfg["train"].get("options") or {})
     if "momentum" in given and values["momentum"] is not None:
