@@ -143,7 +143,7 @@ def _want(w) -> str:
 
 
 def _result(o: Outcome, key: str) -> str:
-    if key not in o.checks:
+    if key not in o.checks or o.seconds is None:
         return "-"
     ok = judge(o.values.get(key), o.checks[key])
     return "-" if o.status == QUICK else {True: "pass", False: "FAIL", None: "no value"}[ok]
@@ -163,7 +163,9 @@ def _section(o: Outcome, quick: bool) -> list[str]:
     nb = o.notebook
     lines = [f"## {o.name}", "", ex.describe(o.path), "",
              f"- source: {nb.get('source', '-')}; the notebook: {nb.get('figure', '-')}",
-             f"- command: `{_command(o, quick)}`; time here: {_time(o)}; result: **{o.status}**", ""]
+             f"- command: `{_command(o, quick)}`; time here: {_time(o)}; result: **{o.status}**",
+             *(["- where to put the files and what to expect: [experiments.md](experiments.md#real-mnist)"]
+               if o.status == NEEDS_MNIST else []), ""]
     keys = o.shown()
     if keys:
         lines += ["| metric | notebook | ours | threshold | result |", "|---|---|---|---|---|"]
