@@ -7,6 +7,7 @@ import pytest
 
 import weightflow as wf
 from weightflow.cli import main, train_cmd
+from weightflow.errors import WeightflowError
 
 FILE = """# a small experiment for the tests
 name = "moons-small"
@@ -62,29 +63,41 @@ def test_given_flags_override_the_file_and_only_those(config, tmp_path):
     assert c.schedule.batch_size == 30 and c.model.bias_init == 0.1 and c.data.options["noise"] == 0.1
 
 
-def test_a_new_optimizer_drops_the_files_options_and_data_options_merge(config, tmp_path):
-    run = _train(["--config", config, "--optimizer", "adam", "--data-option", "n=80"], tmp_path, "r")
-    assert run.config.optimizer.name == "adam" and "momentum" not in run.config.optimizer.options
-    assert run.config.data.options["n"] == 80 and run.config.data.options["noise"] == 0.1
-    run = _train(["--config", config, "--data", "xor", "--test-size", "0"], tmp_path, "x")
-    assert run.config.data.name == "xor" and "n" not in run.config.data.options
+def _settings(args, cfg=None):
+    """What ``train ARGS`` would train, without training: flag_config over click's parse of ARGS."""
+    ctx = train_cmd.command.make_context("train", list(map(str, args)))
+    return train_cmd.flag_config(ctx.params, train_cmd.given_flags(ctx), cfg)
 
 
-def test_config_by_name_and_refusals(tmp_path, capsys):
-    code = main(["train", "--config", "patterns"])
-    assert code == 2 and "weightflow run patterns" in capsys.readouterr().err
-    code = main(["train", "--config", "no-such-file", "--quiet"])
-    assert code == 2 and "weightflow run --list" in capsys.readouterr().err
-    code = main(["train", "--config", "xor-tanh", "--epochs", "2", "--out", str(tmp_path / "x"), "-q", "-v"])
-    out = capsys.readouterr().out
-    assert code == 0 and "settings from xor-tanh; overridden here: --epochs" in out
-    assert wf.load_run(tmp_path / "x").config.optimizer.name == "sgd"
+def test_a_new_optimizer_drops_the_files_options_and_data_options_merge(config):
+    from weightflow import experiment as ex
+
+    file = ex.read(config)
+    cfg = _settings(["--config", config, "--optimizer", "adam", "--data-option", "n=80"], file)
+    assert cfg["train"]["optimizer"] == "adam" and cfg["train"]["options"] == {}
+    assert cfg["data"]["options"] == {"n": 80, "noise": 0.1} and cfg["train"]["epochs"] == 4
+    cfg = _settings(["--config", config, "--data", "xor", "--test-size", "0"], file)
+    assert cfg["data"] == {**file["data"], "name": "xor", "options": {}, "test_size": 0.0}
+    with pytest.raises(WeightflowError, match="--eta"):  # a rule flag is checked against the file's optimizer
+        _settings(["--config", config, "--eta", "2"], file)
+    cfg = _settings(["--config", config, "--optimizer", "random-walk", "--eta", "2"], file)
+    assert cfg["train"]["options"] == {"eta": 2.0}
+    cfg = _settings(["--config", config, "--epochs", "7", "--momentum", "0.5"], file)
+    assert cfg["train"]["epochs"] == 7 and cfg["train"]["steps"] is None and cfg["train"]["options"]["momentum"] == 0.5
+    assert cfg["model"] == file["model"]  # nothing given for the model: the file's, not the flags' defaults
 
 
-def test_without_a_file_the_flags_defaults_apply(tmp_path):
-    run = _train(["--data", "moons", "--steps", "5"], tmp_path, "d")
-    assert run.config.optimizer.name == "adam" and run.config.optimizer.lr == 1e-3
-    assert tuple(run.model.sizes) == (2, 1) and run.config.seed == 0
+def test_without_a_file_the_flags_defaults_apply():
+    cfg = _settings(["--data", "moons", "--steps", "5"])
+    assert cfg["train"]["optimizer"] == "adam" and cfg["train"]["lr"] == 1e-3 and cfg["train"]["seed"] == 0
+    assert cfg["train"]["steps"] == 5 and cfg["train"]["epochs"] is None
+    assert cfg["model"]["hidden"] == [] and cfg["model"]["activation"] == "tanh" and cfg["model"]["bias"] is True
+    assert "validation_split" in cfg["data"] and cfg["data"]["validation_split"] is None
+
+
+def test_a_label_needs_a_csv():
+    with pytest.raises(WeightflowError, match="--label: expected a csv:PATH dataset"):
+        _settings(["--data", "moons", "--label", "y"])
 
 
 @pytest.fixture

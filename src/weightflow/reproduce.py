@@ -206,7 +206,7 @@ def markdown(outcomes: list[Outcome], quick: bool = False, where: str | None = N
     head = ["# Reproduction: the notebooks' numbers beside ours", "",
             f"Made by `{command}` on {time.strftime('%Y-%m-%d', time.gmtime())} ({where or machine()}); "
             f"{total:.0f} s in all. Rerun it to check this page. Thresholds (`[notebook] pass` in each "
-            "experiment file) are the issue's where it names one; times are wall clock per experiment "
+            "experiment file) are the issue's where it names one, else the notebook's figure less about 3 points; times are wall clock per experiment "
             "(data, compiling, training, writing the run) on a machine shared with other work, so they vary.",
             "", "| experiment | source | the notebook | ours | result | time |", "|---|---|---|---|---|---|"]
     head += [f"| [{o.name}](#{o.name}) | {o.notebook.get('source', '-')} | {o.notebook.get('figure', '-')} | "

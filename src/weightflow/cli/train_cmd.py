@@ -82,7 +82,7 @@ def command(ctx, data, resume, out, force, quiet, verbose, config, **flags):
         return exit_code(run)
     if data is None and config is None:
         raise click.UsageError("Missing option '--data' (or --config FILE, or --resume DIR).")
-    given = {n for n in ("data", *flags) if ctx.get_parameter_source(n) not in _UNSET}
+    given = given_flags(ctx)
     cfg = flag_config({**flags, "data": data}, given, _file_config(config) if config else None)
     if verbose and config is not None:
         click.echo(f"settings from {config}; overridden here: {', '.join(_flag_names(given)) or 'none'}")
@@ -107,6 +107,12 @@ def command(ctx, data, resume, out, force, quiet, verbose, config, **flags):
 
 
 _UNSET = (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+_NOT_SETTINGS = {"resume", "out", "force", "quiet", "verbose", "config"}
+
+
+def given_flags(ctx) -> set[str]:
+    """The settings given on the command line (or the environment), not left at their defaults."""
+    return {n for n in ctx.params if n not in _NOT_SETTINGS and ctx.get_parameter_source(n) not in _UNSET}
 
 
 def _flag_names(names) -> list[str]:
