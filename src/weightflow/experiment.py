@@ -8,11 +8,11 @@ batch_size, record_every, eval_every, seed, population), and optionally:
 - ``[notebook]``: what the source reports. ``source`` ("seed 001"), ``figure`` (its numbers in words),
   ``expected`` (a table of its numbers by our metric names, printed beside ours by ``weightflow run``)
   and ``pass`` (what counts as reproducing it: ``metric = minimum`` or ``metric = [low, high]``);
-- ``[quick]``: ``[train]`` values that make a quick variant (``weightflow run --quick``,
+- ``[quick]``: ``[train]`` or ``[model]`` values that make a quick variant (``weightflow run --quick``,
   ``weightflow reproduce --quick``, the tests).
 
-A file whose ``[model]`` lists several widths or activations, or whose ``[data]`` lists several
-dataset names, is a sweep and is run as one; its metrics are then named ``POINT/COLUMN`` after its
+A file whose ``[model]`` lists several widths or activations, whose ``[data]`` lists several dataset
+names, or that has a ``[success]`` table is a sweep and is run as one; its metrics are then named ``POINT/COLUMN`` after its
 summary (see :func:`weightflow.sweep.point_metrics`).
 
 ``to_toml(config)`` turns a run's :class:`~weightflow.config.RunConfig` back into such a file
