@@ -75,7 +75,8 @@ def test_steps_override_makes_a_quick_variant(tmp_path, capsys):
 
 @pytest.mark.parametrize("text, match", [
     ("[data]\nname = 'xor'\n[train]\nstepz = 3\n", r"\[train\]: expected keys among .*, got 'stepz'"),
-    ("[data]\nname = 'xor'\n[expect]\ntrain_accuracy = 'high'\n", r"\[expect\]: expected numbers"),
+    ("[data]\nname = 'xor'\n[notebook]\nexpected = {train_accuracy = 'high'}\n", r"expected: expected a table of numbers"),
+    ("[data]\nname = 'xor'\n[expect]\ntrain_accuracy = 1.0\n", r"expected sections among .*notebook"),
     ("[data\nname = 'xor'\n", "expected TOML"),
     ("[model]\nhidden = [2]\n", r"\[data\]: expected a dataset name"),
 ])

@@ -1,11 +1,19 @@
 """Experiment files: one notebook experiment as one TOML file, trained by ``weightflow run FILE``.
 
 The format is the sweep's (see :mod:`weightflow.sweep`) with one configuration instead of lists:
-``[data]`` (name, options, test_size, standardize), ``[model]`` (hidden, activation, output, init,
-bias_init, bias, loss, init_scale), ``[train]`` (optimizer, lr, options, steps or epochs, batch_size,
-record_every, eval_every, seed, population) and an optional ``[expect]``: the numbers the notebook
-reports (``train_accuracy``, ``test_accuracy``, ...), which ``weightflow run`` prints beside ours.
-A file whose ``[model]`` lists several widths or activations is a sweep and is run as one.
+``[data]`` (name, options, test_size, validation_split, standardize), ``[model]`` (hidden, activation,
+output, init, bias_init, bias, loss, init_scale), ``[train]`` (optimizer, lr, options, steps or epochs,
+batch_size, record_every, eval_every, seed, population), and optionally:
+
+- ``[notebook]``: what the source reports. ``source`` ("seed 001"), ``figure`` (its numbers in words),
+  ``expected`` (a table of its numbers by our metric names, printed beside ours by ``weightflow run``)
+  and ``pass`` (what counts as reproducing it: ``metric = minimum`` or ``metric = [low, high]``);
+- ``[quick]``: ``[train]`` or ``[model]`` values that make a quick variant (``weightflow run --quick``,
+  ``weightflow reproduce --quick``, the tests).
+
+A file whose ``[model]`` lists several widths or activations, whose ``[data]`` lists several dataset
+names, or that has a ``[success]`` table is a sweep and is run as one; its metrics are then named ``POINT/COLUMN`` after its
+summary (see :func:`weightflow.sweep.point_metrics`).
 
 ``to_toml(config)`` turns a run's :class:`~weightflow.config.RunConfig` back into such a file
 (``weightflow run --from RUN_DIR``), so any run can be shared and repeated. No jax here.
@@ -18,29 +26,84 @@ from pathlib import Path
 
 from .config import RunConfig
 from .errors import WeightflowError, bad_input
-from .sweep import check_config, read_config
+from .sweep import EXPERIMENT_SECTIONS, SECTIONS, check_config, read_config
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"  # the checkout's own experiment files
-_EXTRA = {"description", "expect"}  # keys an experiment file has beyond a sweep's
+_NOTEBOOK = {"source", "figure", "expected", "pass"}
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_notebook(nb, where: str) -> None:
+    if not isinstance(nb, dict):
+        raise bad_input(where, "a table", nb, "write it as [notebook]")
+    unknown = sorted(set(nb) - _NOTEBOOK)
+    if unknown:
+        raise bad_input(where, "keys among " + ", ".join(sorted(_NOTEBOOK)), ", ".join(unknown),
+                        "remove or rename them")
+    for key in ("source", "figure"):
+        if key in nb and not isinstance(nb[key], str):
+            raise bad_input(f"{where} {key}", "text", nb[key], f'e.g. {key} = "seed 001"')
+    expected = nb.get("expected", {})
+    if not isinstance(expected, dict) or not all(_number(v) for v in expected.values()):
+        raise bad_input(f"{where} expected", "a table of numbers (the notebook's values)", expected,
+                        "e.g. expected = {train_accuracy = 1.0}")
+    for key, want in nb.get("pass", {}).items():
+        pair = isinstance(want, list) and len(want) == 2 and all(map(_number, want)) and want[0] <= want[1]
+        if not (_number(want) or pair):
+            raise bad_input(f"{where} pass {key}", "a minimum or a [low, high] range", want,
+                            f"e.g. {key} = 0.98 or {key} = [0.29, 0.35]")
 
 
 def read(path: str | Path) -> dict:
     """Parse and check an experiment file (one line naming the key for anything wrong)."""
     cfg = read_config(path)
-    extra = {k: cfg.pop(k) for k in _EXTRA if k in cfg}
+    extra = {k: cfg.pop(k) for k in EXPERIMENT_SECTIONS if k in cfg}
     check_config(cfg)
-    if "expect" in extra and not all(isinstance(v, (int, float)) for v in extra["expect"].values()):
-        raise bad_input(f"experiment {path} [expect]", "numbers (the notebook's values)", extra["expect"],
-                        "e.g. train_accuracy = 1.0")
-    return {**cfg, **extra}
+    if "notebook" in extra:
+        _check_notebook(extra["notebook"], f"experiment {path} [notebook]")
+    q = extra.get("quick", {})
+    unknown = sorted(set(q) - SECTIONS["train"] - SECTIONS["model"]) if isinstance(q, dict) else ["(not a table)"]
+    if unknown:
+        raise bad_input(f"experiment {path} [quick]", "[train] or [model] keys (steps, epochs, population, "
+                        "hidden, ...)", ", ".join(unknown), "remove or rename them")
+    return {**_beside(cfg, Path(path)), **extra}
+
+
+def _beside(cfg: dict, path: Path) -> dict:
+    """A ``csv:PATH`` dataset named relative to the experiment file, as a path that works from anywhere."""
+    name = cfg["data"]["name"]
+    if isinstance(name, str) and name.startswith("csv:") and not Path(name[4:]).is_absolute():
+        cfg["data"]["name"] = "csv:" + str((path.parent / name[4:]).resolve())
+    return cfg
+
+
+def with_length(cfg: dict, steps: int | None = None, epochs: int | None = None) -> dict:
+    """``cfg`` trained for ``steps`` or ``epochs`` instead of the file's length (the other one dropped)."""
+    if steps is None and epochs is None:
+        return cfg
+    return {**cfg, "train": {**cfg.get("train", {}), "steps": steps, "epochs": epochs}}
+
+
+def quick(cfg: dict) -> dict:
+    """The file's quick variant: its ``[quick]`` values over ``[train]`` and ``[model]`` (a length replaces
+    the other)."""
+    q = dict(cfg.get("quick", {}))
+    out = with_length(cfg, q.pop("steps", None), q.pop("epochs", None))
+    model = {k: q.pop(k) for k in list(q) if k in SECTIONS["model"]}
+    return {**out, "train": {**out.get("train", {}), **q}, "model": {**out.get("model", {}), **model}}
 
 
 def is_sweep(cfg: dict) -> bool:
-    """Several programs: more than one hidden layout or activation."""
+    """A sweep: several programs (hidden layouts, activations or datasets), or a ``[success]`` table."""
     model = cfg.get("model", {})
     hidden, act = model.get("hidden", []), model.get("activation", "tanh")
     layouts = hidden if hidden and all(isinstance(h, list) for h in hidden) else [hidden]
-    return len(layouts) > 1 or (isinstance(act, list) and len(act) > 1)
+    several = [len(layouts) > 1, isinstance(act, list) and len(act) > 1,
+               isinstance(cfg.get("data", {}).get("name"), list), "success" in cfg]
+    return any(several)
 
 
 def train_kwargs(cfg: dict) -> tuple[dict, dict]:
@@ -61,19 +124,21 @@ def train_kwargs(cfg: dict) -> tuple[dict, dict]:
           "optimizer_options": tr.get("options"), "steps": tr.get("steps"), "epochs": tr.get("epochs"),
           "batch_size": tr.get("batch_size"), "record_every": tr.get("record_every"),
           "eval_every": tr.get("eval_every"), "seed": int(tr.get("seed", 0)), "population": tr.get("population"),
-          "test_size": data.get("test_size"), "standardize": data.get("standardize", False),
+          "test_size": data.get("test_size"), "validation_split": data.get("validation_split"),
+          "standardize": data.get("standardize", False),
           "loss": model.get("loss"), "init_scale": model.get("init_scale", 1.0)}
     return mlp, kw
 
 
 def names(folder: Path = EXPERIMENTS) -> list[tuple[str, str]]:
     """``[(name, first comment line or description), ...]`` of the experiment files in ``folder``."""
-    out = []
-    for path in sorted(folder.glob("*.toml")):
-        lines = path.read_text().splitlines()
-        note = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), "")
-        out.append((path.stem, note))
-    return out
+    return [(path.stem, describe(path)) for path in sorted(folder.glob("*.toml"))]
+
+
+def describe(path: Path) -> str:
+    """The file's first comment line (what the experiment is), or ''."""
+    lines = Path(path).read_text().splitlines()
+    return next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), "")
 
 
 def locate(name_or_path: str) -> Path:
@@ -121,8 +186,8 @@ def to_toml(config: RunConfig, name: str = "run") -> str:
                               "initial weights, got one trained on arrays, a custom optax rule or given weights; "
                               "it cannot be written as an experiment file")
     m, s, d = config.model, config.schedule, config.data
-    data = {"name": d.name, "options": dict(d.options),
-            "test_size": d.test_size, "standardize": d.standardize}
+    data = {"name": d.name, "options": dict(d.options), "test_size": d.test_size,
+            "validation_split": getattr(d, "validation_split", None), "standardize": d.standardize}
     acts = list(m.activations)
     model = {"hidden": list(m.sizes[1:-1]), "activation": acts[0] if len(set(acts)) <= 1 and acts else acts,
              "output": m.output, "init": str(m.init), "bias_init": m.bias_init, "bias": m.bias, "loss": config.loss,

@@ -27,9 +27,10 @@ def command(config, data, hidden, activation, lr, optimizer, steps, init_scale, 
 
     CONFIG is a TOML file (see experiments/); flags override or replace it.
     """
-    from ..sweep import read_config, run_sweep
+    from ..experiment import read
+    from ..sweep import run_sweep
 
-    cfg = read_config(config) if config else {}
+    cfg = read(config) if config else {}
     for section in ("data", "model", "train", "success"):
         cfg.setdefault(section, {})
     if data:

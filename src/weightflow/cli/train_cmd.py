@@ -9,9 +9,25 @@ import time
 
 import click
 import numpy as np
+from click.core import ParameterSource
 
-from .options import build_model, load_dataset, load_engine, model_options, parse_lr, parse_numbers
+from ..errors import bad_input
+from .options import load_engine, model_options, parse_hidden, parse_lr, parse_numbers
 from .rule_options import rule_option_values, rule_options
+
+# flag -> (experiment file section, key, how the flag's text becomes the file's value)
+_FLAG_KEYS = {
+    "test_size": ("data", "test_size", None), "standardize": ("data", "standardize", None),
+    "validation_split": ("data", "validation_split", None),
+    "hidden": ("model", "hidden", parse_hidden), "activation": ("model", "activation", None),
+    "output": ("model", "output", None), "loss": ("model", "loss", None), "init": ("model", "init", None),
+    "bias_init": ("model", "bias_init", None), "no_bias": ("model", "bias", lambda v: not v),
+    "init_scale": ("model", "init_scale", lambda v: parse_numbers(v, "--init-scale", "0.5")),
+    "optimizer": ("train", "optimizer", None), "lr": ("train", "lr", parse_lr), "steps": ("train", "steps", None),
+    "epochs": ("train", "epochs", None), "batch_size": ("train", "batch_size", None),
+    "record_every": ("train", "record_every", None), "eval_every": ("train", "eval_every", None),
+    "population": ("train", "population", None), "seed": ("train", "seed", None),
+}
 
 
 def _data_optional(cmd):
@@ -43,40 +59,114 @@ def _data_optional(cmd):
               help="Train P members at once (seeds SEED..SEED+P-1) in one compiled program.")
 @click.option("--init-scale", default="1", show_default=True,
               help="Factor on every initial weight matrix; with --population, a comma list is a grid.")
+@click.option("--validation-split", default=None, type=float, metavar="F",
+              help="Carve this fraction of the training set off for validation (as Keras' fit; history gets "
+                   "val_loss and val_accuracy).")
+@click.option("--config", default=None, metavar="FILE",
+              help="An experiment file (or a name from 'weightflow run --list'); flags given here override it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
+@click.option("--verbose", "-v", is_flag=True, help="Also say where the settings came from and how many "
+                                                    "programs were compiled.")
 @rule_options
-def command(data, data_options, label, hidden, activation, output, loss, init, bias_init, no_bias, test_size,
-            standardize, seed, optimizer, lr, momentum, nesterov, steps, epochs, batch_size, record_every,
-            eval_every, out, force, resume, population, init_scale, quiet, **rule_flags):
-    """Train a model and record every weight as it goes."""
+@click.pass_context
+def command(ctx, data, resume, out, force, quiet, verbose, config, **flags):
+    """Train a model and record every weight as it goes.
+
+    \b
+    weightflow train --data moons --hidden 8 --steps 2000
+    weightflow train --config experiments/xor-tanh.toml --lr 0.05     the file, with lr 0.05
+    """
     if resume is not None:
         run = load_engine()(None, None, resume=resume, progress=False if quiet else None)
         print_summary(run, resume)
         return exit_code(run)
-    if data is None:
-        raise click.UsageError("Missing option '--data' (or --resume DIR).")
-    train = load_engine()
+    if data is None and config is None:
+        raise click.UsageError("Missing option '--data' (or --config FILE, or --resume DIR).")
+    given = given_flags(ctx)
+    cfg = flag_config({**flags, "data": data}, given, _file_config(config) if config else None)
+    if verbose and config is not None:
+        click.echo(f"settings from {config}; overridden here: {', '.join(_flag_names(given)) or 'none'}")
+    from .. import experiment as ex
 
-    lr = parse_lr(lr)
-    init_scale = parse_numbers(init_scale, "--init-scale", "0.5")
-    dataset = load_dataset(data, data_options, label)
-    model = build_model(dataset, hidden, activation, output, init, bias_init, no_bias)
-    opt_options = {}
-    if momentum is not None:
-        opt_options["momentum"] = momentum
-    if nesterov:
-        opt_options["nesterov"] = True
-    opt_options.update(rule_option_values(optimizer, rule_flags))
+    mlp, kw = ex.train_kwargs(cfg)
+    dataset = kw.pop("data")
     if out is None:  # a new folder, reserved now: two runs started in the same second never share one
         from ..record import reserve_new
 
-        out = reserve_new(f"runs/{dataset.name.replace(':', '-').replace('/', '_')}-{time.strftime('%Y%m%d-%H%M%S')}")
-    run = train(model, dataset, optimizer=optimizer, lr=lr, steps=steps, epochs=epochs, batch_size=batch_size,
-                record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, loss=loss,
-                standardize=standardize, progress=False if quiet else None, optimizer_options=opt_options,
-                population=population, init_scale=init_scale, out=out, force=force)
+        stem = cfg.get("name") or dataset.name.replace(":", "-").replace("/", "_")
+        out = reserve_new(f"runs/{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    from ..model import MLP
+
+    train = load_engine()
+    run = train(MLP(**mlp), dataset, progress=False if quiet else None, out=out, force=force,
+                **{k: v for k, v in kw.items() if v is not None})
     print_summary(run, out)
+    if verbose and "compiled_programs" in run.metrics:
+        click.echo(f"compiled programs: {run.metrics['compiled_programs']}")
     return exit_code(run)
+
+
+_UNSET = (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+_NOT_SETTINGS = {"resume", "out", "force", "quiet", "verbose", "config"}
+
+
+def given_flags(ctx) -> set[str]:
+    """The settings given on the command line (or the environment), not left at their defaults."""
+    return {n for n in ctx.params if n not in _NOT_SETTINGS and ctx.get_parameter_source(n) not in _UNSET}
+
+
+def _flag_names(names) -> list[str]:
+    return sorted("--" + n.replace("_", "-") for n in names)
+
+
+def _file_config(config: str) -> dict:
+    from .. import experiment as ex
+
+    cfg = ex.read(ex.locate(config))
+    if ex.is_sweep(cfg):
+        raise bad_input("--config", "an experiment of one configuration", config,
+                        f"it is a sweep: run it with weightflow run {config}")
+    return cfg
+
+
+def flag_config(values: dict, given: set[str], cfg: dict | None = None) -> dict:
+    """The experiment configuration (sections data, model, train) of ``train``'s flags: ``cfg`` (an
+    experiment file's) with the ``given`` flags replacing its values, or, without a file, every flag's
+    value (defaults included). A new --data drops the file's dataset options, a new --optimizer its
+    optimizer options; --steps replaces the file's --epochs and the other way round."""
+    if cfg is None:
+        cfg, given = {}, set(values)
+    cfg = {**cfg, **{k: dict(cfg.get(k, {})) for k in ("data", "model", "train")}}
+    for name, (section, key, convert) in _FLAG_KEYS.items():
+        if name in given:
+            cfg[section][key] = values[name] if convert is None else convert(values[name])
+    told = {k for k in ("steps", "epochs") if k in given and values[k] is not None}
+    if len(told) == 1:  # a length given replaces the file's other one (both given: train() refuses)
+        cfg["train"][({"steps", "epochs"} - told).pop()] = None
+    _data_flags(cfg["data"], values, given)
+    options = {} if "optimizer" in given else dict(cfg["train"].get("options") or {})
+    if "momentum" in given and values["momentum"] is not None:
+        options["momentum"] = values["momentum"]
+    if "nesterov" in given and values["nesterov"]:
+        options["nesterov"] = True
+    options.update(rule_option_values(cfg["train"].get("optimizer", "adam"), values))
+    cfg["train"]["options"] = options
+    return cfg
+
+
+def _data_flags(data: dict, values: dict, given: set[str]) -> None:
+    from ..datasets import parse_options
+
+    if "data" in given:
+        data["name"], data["options"] = values["data"], {}
+    options = dict(data.get("options", {}))
+    if "data_options" in given:
+        options.update(parse_options(data["name"], list(values["data_options"])))
+    if "label" in given and values["label"] is not None:
+        if not data["name"].startswith("csv:"):
+            raise bad_input("--label", "a csv:PATH dataset", data["name"], "drop --label, or use --data csv:PATH")
+        options["label"] = values["label"]
+    data["options"] = options
 
 
 def exit_code(run) -> int:
