@@ -110,7 +110,6 @@ def fake_engine(monkeypatch):
 
     def engine(model, data, **kw):
         calls.append(dict(kw))
-        kw.pop("validation_split", None)
         run = train(model, data, **kw)
         run.metrics["compiled_programs"] = 2
         return run
@@ -144,3 +143,12 @@ def test_verbose_is_quiet_about_a_metric_the_engine_does_not_give(tmp_path, caps
     assert main(["train", "--data", "moons", "--steps", "4", "-q", "-v", "--out", str(tmp_path / "a")]) == 0
     run = wf.load_run(tmp_path / "a")
     assert ("compiled programs" in capsys.readouterr().out) == ("compiled_programs" in run.metrics)
+
+
+def test_validation_split_through_the_real_engine(tmp_path, capsys):
+    assert main(["train", "--data", "moons", "--steps", "40", "--validation-split", "0.25", "-q",
+                 "--out", str(tmp_path / "v")]) == 0
+    run = wf.load_run(tmp_path / "v")
+    assert {"val_loss", "val_accuracy"} <= set(run.history)
+    assert run.split.n_val == 80 and run.split.n_train == 240  # 400 moons: 80 test, then a quarter of 320
+    assert f"val   loss {run.metrics['val_loss']:.4f}" in capsys.readouterr().out

@@ -41,7 +41,7 @@ def _data_optional(cmd):
 @_data_optional
 @click.command("train")
 @model_options
-@click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop; gradient-free: random-walk, metropolis, langevin (see docs/gradient-free.md).")
+@click.option("--optimizer", default="adam", show_default=True, help="gd, sgd, adam, nadam, rmsprop; gradient-free: random-walk, metropolis, langevin, es, one-plus-one-es; particles: svgd (with --population; see docs/gradient-free.md, docs/dynamics.md).")
 @click.option("--lr", default="1e-3", show_default=True,
               help="Learning rate; with --population, a comma list is a grid (one program).")
 @click.option("--momentum", default=None, type=float, help="Momentum for sgd / rmsprop.")
@@ -198,6 +198,8 @@ def print_summary(run, path) -> None:
                    f"{', sharded over %d devices' % run.config.devices if run.config.devices > 1 else ''}): "
                    f"medians below; {np.mean(acc >= 1.0):.0%} reach train accuracy 1.0, {diverged} diverged")
     click.echo(f"train loss {fmt(m['train_loss'])}  accuracy {fmt(m['train_accuracy'])}")
+    if "val_loss" in m:
+        click.echo(f"val   loss {fmt(m['val_loss'])}  accuracy {fmt(m['val_accuracy'])}")
     click.echo(f"test  loss {fmt(m['test_loss'])}  accuracy {fmt(m['test_accuracy'])}")
     if run.status == "diverged" and run.population is None:
         from ..training import EXPLODED
