@@ -18,12 +18,13 @@ CASES = [
     (2, "leaky-relu", "softmax", "ce"), (2, "linear", "linear", "ce"),
     (3, "sigmoid", "softmax", "ce"), (3, "tanh", "sigmoid", "bce"), (3, "relu", "linear", "sse"),
     (3, "leaky-relu", "sigmoid", "mse"), (3, "linear", "linear", "bce"),
+    (1, "sigmoid", "sigmoid", "bce-sum"), (2, "tanh", "linear", "bce-sum"),
 ]
 
 
 def random_problem(depth, output, loss, seed, n=16, d=3, width=4):
     """A random MLP's parameters (float64, biases non-zero) and random data."""
-    k = 1 if (output == "sigmoid" or loss == "bce") else 3
+    k = 1 if (output == "sigmoid" or loss.startswith("bce")) else 3
     sizes = [d, *[width] * depth, k]
     rng = np.random.default_rng(seed)
     params = []

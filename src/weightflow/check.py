@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import reference
+from . import loss_names, reference
 from .errors import WeightflowError, bad_input
 
 DEFAULT_EPS = 1e-6
@@ -169,7 +169,7 @@ def gradients(model, data, params: Sequence | None = None, *, loss: str | None =
         raise bad_input("model", f"{X.shape[1]} inputs (the data has {X.shape[1]} features)",
                         f"{model.sizes[0]} inputs", f"start sizes with {X.shape[1]}")
     loss = losses.check_loss(loss, model.output)
-    if loss == "bce" and model.sizes[-1] != 1:
+    if loss_names.per_sample(loss) == "bce" and model.sizes[-1] != 1:
         raise bad_input("loss", "1 output unit for bce", model.sizes[-1], "use --loss ce with softmax")
     if not (eps > 0 and math.isfinite(eps)):
         raise bad_input("eps", "a step > 0", eps, "e.g. --eps 1e-6")

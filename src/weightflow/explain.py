@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import reference
+from . import loss_names, reference
 from .errors import bad_input
 
 FORMATS = ("text", "markdown", "html")
@@ -152,6 +152,7 @@ _LOSS_TEXT = {
     "ce": "categorical cross-entropy, loss_p = -sum_k t_k log a_k; E = mean over patterns",
     "mse": "squared error, loss_p = mean_k (a_k - t_k)^2; E = mean over patterns",
     "sse": "squared error, loss_p = 1/2 sum_k (a_k - t_k)^2; E = sum over patterns",
+    "bce-sum": "binary cross-entropy, loss_p = -(t log a + (1 - t) log(1 - a)); E = sum over patterns (seed 003)",
 }
 
 _DERIV_TEXT = {"sigmoid": "out (1 - out)", "tanh": "1 - out^2", "relu": "1 if net > 0 else 0",
@@ -159,6 +160,7 @@ _DERIV_TEXT = {"sigmoid": "out (1 - out)", "tanh": "1 - out^2", "relu": "1 if ne
 
 
 def _output_delta_text(loss: str, output: str) -> str:
+    loss = loss_names.per_sample(loss)
     if loss == "bce":
         return "delta = d loss_p / d net = a - t (sigmoid and cross-entropy derivatives cancel)"
     if loss == "ce":
@@ -196,7 +198,7 @@ def one_step(model, data, params: Sequence | None = None, *, lr: float = 0.1, lo
                             "rows: the sending unit (bias: a unit that always outputs 1); columns: the receiving unit")
     tables += _forward_tables(model, step, units, rows)
     tables += _backward_tables(model, step, units, rows, digits)
-    scale_text = f"1/{n} sum_p" if v["loss_name"] != "sse" else "sum_p"
+    scale_text = f"1/{n} sum_p" if not loss_names.summed(v["loss_name"]) else "sum_p"
     tables += _weight_tables(model, units, "update", "Weight updates", v["updates"],
                              f"delta_W[i, j] = -lr * {scale_text} out_i * delta_j (lr {lr:g}); "
                              f"bias: -lr * {scale_text} delta_j")
@@ -313,11 +315,11 @@ def _backward_tables(model, step, units, rows, digits):
     """The loss of every pattern, the output deltas and the hidden deltas (last layer first)."""
     v, acts, loss = step.values, step.acts, step.values["loss_name"]
     per, ds, L = v["loss_per_pattern"], v["deltas"], model.n_layers
-    pred_note = (f" (a = {'sigmoid' if loss == 'bce' else 'softmax'}(net): the loss squashes the linear output itself)"
-                 if loss in ("bce", "ce") and model.output == "linear" else "")
+    pred_note = (f" (a = {'softmax' if loss == 'ce' else 'sigmoid'}(net): the loss squashes the linear output itself)"
+                 if loss_names.per_sample(loss) in ("bce", "ce") and model.output == "linear" else "")
     tables = [rows.table(f"Loss per pattern ({loss})", ["pattern", "loss"], lambda p: [float(per[p])],
                          _LOSS_TEXT[loss] + pred_note + f"; engine's E = {fmt_number(v['engine_loss'], digits)}",
-                         "loss", extra=[["E (mean)" if loss != "sse" else "E (sum)", v["loss"]]]),
+                         "loss", extra=[["E (sum)" if loss_names.summed(loss) else "E (mean)", v["loss"]]]),
               rows.table("Output deltas", ["pattern", *[f"delta {x}" for x in units[-1]]],
                          lambda p: [*map(float, ds[-1][p])], _output_delta_text(loss, model.output), f"delta{L}")]
     for l in range(L - 2, -1, -1):

@@ -6,7 +6,8 @@ last axis), integer labels ``y`` of shape (n,), and an optional per-sample weigh
 
 Names: ``bce`` binary cross-entropy from logits (sigmoid output), ``ce`` categorical cross-entropy
 (softmax output), ``mse`` mean squared error (Keras: mean over outputs and samples), ``sse`` seed 004's
-``1/2 * sum (y - y_pred)^2`` over samples and outputs.
+``1/2 * sum (y - y_pred)^2`` over samples and outputs, ``bce-sum`` seed 003's summed log loss (see
+:mod:`weightflow.loss_names`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import jax
 import jax.numpy as jnp
 
 from .errors import bad_input
+from . import loss_names
+from .loss_names import LOSSES, summed
 
-LOSSES = ("bce", "ce", "mse", "sse")
-_REDUCTION = {"bce": "mean", "ce": "mean", "mse": "mean", "sse": "sum"}
 DEFAULT_LOSS = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
 # which losses make sense on which output
-_ALLOWED = {"sigmoid": {"bce", "mse", "sse"}, "softmax": {"ce", "mse", "sse"}, "linear": {"bce", "ce", "mse", "sse"}}
+_ALLOWED = {"sigmoid": {"bce", "bce-sum", "mse", "sse"}, "softmax": {"ce", "mse", "sse"},
+            "linear": {"bce", "bce-sum", "ce", "mse", "sse"}}
 
 
 def check_loss(name: str | None, output: str) -> str:
@@ -71,6 +73,7 @@ def _softplus_jvp(primals, tangents):
 
 def per_sample(z: jax.Array, y: jax.Array, loss: str, output: str) -> jax.Array:
     """Per-sample loss (n,) before reduction. For ``sse`` this is 1/2 sum over outputs."""
+    loss = loss_names.per_sample(loss)
     if loss == "bce":
         t = _targets(y, 1, z.dtype)[0]
         s = z[0]
@@ -86,7 +89,7 @@ def per_sample(z: jax.Array, y: jax.Array, loss: str, output: str) -> jax.Array:
 
 def reduce(values: jax.Array, loss: str, w: jax.Array | None = None) -> jax.Array:
     """Reduce per-sample losses (n,) with the loss's reduction, honouring padding weights."""
-    if _REDUCTION[loss] == "sum":
+    if summed(loss):
         return jnp.sum(values if w is None else values * w)
     if w is None:
         return jnp.mean(values)
@@ -120,5 +123,5 @@ def sum_terms(terms: jax.Array, loss: str) -> jax.Array:
     kernel launches each); the hit count is divided by n after summing, so all right is exactly 1."""
     n = terms.shape[-1]
     sums = (terms @ jnp.ones((n,), terms.dtype)).reshape(-1, 2)
-    scale = jnp.asarray([1.0 if _REDUCTION[loss] == "sum" else 1.0 / max(n, 1), 1.0 / max(n, 1)], terms.dtype)
+    scale = jnp.asarray([1.0 if summed(loss) else 1.0 / max(n, 1), 1.0 / max(n, 1)], terms.dtype)
     return (sums * scale).reshape(-1)

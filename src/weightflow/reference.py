@@ -35,6 +35,8 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from . import loss_names
+
 LEAKY_SLOPE = 0.01  # leaky-relu's slope for negative net inputs (as in the engine and PyTorch)
 
 
@@ -130,6 +132,7 @@ def _prediction(loss: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
     """What the loss compares with the target. Cross-entropies work on probabilities, so bce applies
     the sigmoid and ce the softmax to the output layer's net input (the same thing as ``out`` for a
     sigmoid or softmax output; on a linear output the loss supplies the squashing itself)."""
+    loss = loss_names.per_sample(loss)
     if loss == "bce":
         return activate("sigmoid", net)
     if loss == "ce":
@@ -142,8 +145,10 @@ def loss_per_pattern(loss: str, net: np.ndarray, out: np.ndarray, T: np.ndarray)
 
     bce: -(t log a + (1 - t) log(1 - a))     ce: -sum_k t_k log a_k
     mse: mean_k (a_k - t_k)^2                sse: 1/2 sum_k (a_k - t_k)^2
-    (bce and ce are computed from the net input, log a = -log(1 + exp(-net)), which never takes log 0.)
+    (bce and ce are computed from the net input, log a = -log(1 + exp(-net)), which never takes log 0;
+    bce-sum is bce per pattern.)
     """
+    loss = loss_names.per_sample(loss)
     if loss == "bce":
         s = net[:, 0]
         t = T[:, 0]
@@ -161,8 +166,9 @@ def loss_per_pattern(loss: str, net: np.ndarray, out: np.ndarray, T: np.ndarray)
 
 
 def scale(loss: str, n: int) -> float:
-    """d E / d loss_p: 1/n when E is the mean over patterns (bce, ce, mse), 1 when it is the sum (sse)."""
-    return 1.0 if loss == "sse" else 1.0 / n
+    """d E / d loss_p: 1/n when E is the mean over patterns (bce, ce, mse), 1 when it is the sum (sse,
+    bce-sum)."""
+    return 1.0 if loss_names.summed(loss) else 1.0 / n
 
 
 def total_loss(loss: str, per_pattern: np.ndarray) -> float:
@@ -182,7 +188,7 @@ def output_delta(loss: str, output: str, net: np.ndarray, out: np.ndarray, T: np
     * softmax with a squared error: every output depends on every net input, so the chain rule
       runs through the softmax's Jacobian: ``delta_j = a_j (g_j - sum_k g_k a_k)`` with g = d loss_p / d a.
     """
-    if loss in ("bce", "ce"):
+    if loss_names.per_sample(loss) in ("bce", "ce"):
         return _prediction(loss, net, out) - T
     K = out.shape[1]
     g = 2.0 * (out - T) / K if loss == "mse" else out - T   # d loss_p / d out

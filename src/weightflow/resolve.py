@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import grid, losses
+from . import grid, loss_names, losses
 from .config import DataConfig, OptimizerConfig, RunConfig
 from .datasets import Dataset, Split, load, split
 from .datasets.splits import check_validation_split, resolve_test_size
@@ -74,7 +74,7 @@ def check_model_fits(model: MLP, sp: Split, loss: str | None) -> str:
         raise bad_input("model", f"{n_classes} output units for {n_classes} classes", model.sizes[-1],
                         f"end sizes with {n_classes}")
     loss = losses.check_loss(loss, model.output)
-    if loss == "bce" and model.sizes[-1] != 1:
+    if loss_names.per_sample(loss) == "bce" and model.sizes[-1] != 1:
         raise bad_input("loss", "1 output unit for bce", model.sizes[-1], "use --loss ce with softmax")
     return loss
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import loss_names
 from ..errors import bad_input
 from ..viz._common import Display, new_axes, require_split
 
@@ -31,8 +32,9 @@ def numpy_loss(z: np.ndarray, y: np.ndarray, loss: str, output: str) -> float:
     it (bce from logits, ce log-softmax, mse mean over outputs and samples, sse 1/2 sum)."""
     z, y = np.asarray(z, np.float64), np.asarray(y).astype(int)
     n, out = z.shape
-    if loss == "bce":
-        return float(np.mean(_softplus(z[:, 0]) - z[:, 0] * y))
+    if loss_names.per_sample(loss) == "bce":
+        total = np.sum if loss_names.summed(loss) else np.mean
+        return float(total(_softplus(z[:, 0]) - z[:, 0] * y))
     if loss == "ce":
         zs = z - z.max(axis=1, keepdims=True)
         logp = zs - np.log(np.exp(zs).sum(axis=1, keepdims=True))

@@ -62,7 +62,7 @@ def model_options(f):
         click.option("--activation", default="tanh", show_default=True,
                      help="Hidden activation: sigmoid, tanh, relu, leaky-relu, linear."),
         click.option("--output", default=None, help="Output: sigmoid (binary), softmax, linear [default: by classes]."),
-        click.option("--loss", default=None, help="bce, ce, mse or sse (1/2 sum of squares) [default: by output]."),
+        click.option("--loss", default=None, help="bce, ce, mse, sse (1/2 sum of squares) or bce-sum (seed 003's summed log loss) [default: by output]."),
         click.option("--init", default="glorot-uniform", show_default=True,
                      help="glorot-uniform, glorot-normal, he, he-uniform, uniform:A, normal:S, lattice:ETA, zeros."),
         click.option("--bias-init", default=0.0, show_default=True, type=float, help="Constant initial bias."),
