@@ -89,6 +89,8 @@ class RunConfig:
     init_scale: float | list = 1.0
     grid: tuple[str, ...] = ()
     member: int | None = None
+    l1: float = 0.0  # penalties on the weight matrices (not the biases), added to the loss as Keras'
+    l2: float = 0.0  # kernel_regularizer: l1 * sum |W| + l2 * sum W^2
 
     def replace(self, **changes) -> "RunConfig":
         return dataclasses.replace(self, **changes)
@@ -142,6 +144,8 @@ class RunConfig:
         if d.validation_split:  # only then: runs without one keep format version 1's keys exactly
             out["validation_split"] = d.validation_split
             out["data"]["n_val"] = d.n_val
+        if self.l1 or self.l2:  # only then, as validation_split
+            out["regularization"] = {"l1": self.l1, "l2": self.l2}
         if self.member is not None:
             out["member"] = self.member
         return out
@@ -178,5 +182,7 @@ class RunConfig:
                    schedule=schedule, data=dc, seed=int(d["seed"]), epochs=d.get("epochs"),
                    population=d.get("population"), members=d.get("members") or 1, devices=int(d.get("devices") or 1),
                    init=str(d.get("init", "glorot-uniform")), init_scale=d.get("init_scale", 1.0),
-                   grid=tuple(names), member=d.get("member"))
+                   grid=tuple(names), member=d.get("member"),
+                   l1=float((d.get("regularization") or {}).get("l1", 0.0)),
+                   l2=float((d.get("regularization") or {}).get("l2", 0.0)))
 

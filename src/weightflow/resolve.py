@@ -145,7 +145,7 @@ def _data_config(dataset: Dataset | None, sp: Split, test_size, standardize, spl
 
 def resolve(model: MLP, data, optimizer, lr, *, steps, epochs, batch_size, record_every, eval_every, test_size,
             seed, init, loss, standardize, data_options, optimizer_options, population, split_seed,
-            init_scale, validation_split=None) -> Resolved:
+            init_scale, validation_split=None, l1=0.0, l2=0.0) -> Resolved:
     """Check every argument of ``train`` (see there) and resolve it into a :class:`Resolved`."""
     if not isinstance(model, MLP):
         raise bad_input("model", "a weightflow.MLP", type(model).__name__, "e.g. weightflow.MLP([2, 4, 1])")
@@ -172,6 +172,8 @@ def resolve(model: MLP, data, optimizer, lr, *, steps, epochs, batch_size, recor
                        seed=seed, epochs=epochs,
                        population=population, members=len(members.seeds),
                        init="given" if init is not None else str(model.init),
-                       init_scale=axes.get("init_scale", init_scale), grid=tuple(axes))
+                       init_scale=axes.get("init_scale", init_scale), grid=tuple(axes),
+                       l1=positive(l1, "l1", "--l1 1e-4", allow_zero=True, expected="a penalty rate >= 0"),
+                       l2=positive(l2, "l2", "--l2 1e-4", allow_zero=True, expected="a penalty rate >= 0"))
     return Resolved(config, sp, opt, optimizer, lr, options, members)
 

@@ -50,7 +50,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
           data_options: dict | None = None, progress: bool | None = None,
           optimizer_options: dict | None = None, population: int | None = None,
           split_seed: int | None = None, init_scale: float | Sequence[float] = 1.0,
-          validation_split: float | None = None,
+          validation_split: float | None = None, l1: float = 0.0, l2: float = 0.0,
           out: str | os.PathLike | None = None, force: bool = False,
           resume: str | os.PathLike | None = None, diagnose: bool = True,
           on_chunk: "Callable[[ChunkReport], bool | None] | None" = None, chunk_steps: int | None = None) -> Run:
@@ -68,6 +68,8 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     test set (mnist, mnist1d); default: the dataset's own when it has one, else 0.2.
     validation_split: as Keras' fit, hold out the last fraction of the training rows as a validation
     set, evaluated with the test set (history ``val_loss``, ``val_accuracy``; ``metrics`` too).
+    l1, l2: penalties on the weight matrices (not the biases) added to the loss that is minimised,
+    ``l1 * sum |W| + l2 * sum W^2`` as Keras' kernel_regularizer; the recorded losses stay the data's.
     init: the initial parameter list in Keras order (default: drawn by ``model.init`` from seed).
     population: train this many members at once in one vmapped program; member m draws its
     initial weights, data order and rule randomness from seed ``seed + m`` (so it equals
@@ -104,7 +106,7 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
                   record_every=record_every, eval_every=eval_every, test_size=test_size, seed=seed, init=init,
                   loss=loss, standardize=standardize, data_options=data_options,
                   optimizer_options=optimizer_options, population=population, split_seed=split_seed,
-                  init_scale=init_scale, validation_split=validation_split)
+                  init_scale=init_scale, validation_split=validation_split, l1=l1, l2=l2)
     if chunk_steps is not None:
         chunk_steps = positive_int(chunk_steps, "chunk_steps", "chunk_steps=64")
     return _train(res, None if out is None else Staging(out, force), init, progress, diagnose=diagnose,
