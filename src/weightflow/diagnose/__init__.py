@@ -14,8 +14,8 @@ from .finding import SEVERITIES, Finding
 __all__ = ["Finding", "diagnose", "diagnose_population", "diagnose_context", "ORDER"]
 
 # Root causes before the symptoms they explain: the first finding is the one to fix first.
-ORDER = ("diverging", "unstandardised_inputs", "class_imbalance", "symmetric_units", "dead_units",
-         "saturated_units", "exploding_gradients", "vanishing_gradients", "oscillating", "too_slow", "stuck",
+ORDER = ("exploding_gradients", "diverging", "unstandardised_inputs", "class_imbalance", "symmetric_units",
+         "dead_units", "saturated_units", "vanishing_gradients", "oscillating", "too_slow", "stuck",
          "chance_accuracy", "overfitting", "generalisation_gap", "ignored_inputs")
 
 

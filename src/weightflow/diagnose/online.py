@@ -71,8 +71,7 @@ class Monitor:
                       + unit_checks.check_symmetric(ctx, frames))
         sat_start = any(f.name == "saturated_units" and f.evidence["layer"] == 1 and f.evidence["share_at_start"] >= 0.5
                         for f in found)
-        if self.calls == 1:  # gradients per layer at the start, once
-            found += unit_checks.check_gradients(ctx, frames[:1], *data_)
+        found += unit_checks.check_gradients(ctx, frames, *data_)  # the start and the newest frame
         return found + data.check_scale(ctx, sat_start)
 
     def _new(self, found: list[Finding]) -> list[Finding]:
