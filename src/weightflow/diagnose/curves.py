@@ -72,7 +72,7 @@ def check_oscillation(ctx: Context) -> list[Finding]:
     """A train loss that keeps climbing back: after the first 20% of frames, >= 25% of its total
     movement is upward, the rises add up to >= 2% of the initial loss, and the largest tenth of
     them exceed 5% of the loss's level (a smooth or merely noisy descent has almost no upward
-    movement). The step is the first large rise."""
+    movement). The step is the first rise of > 5% of that level, anywhere in the curve."""
     s, v = _train(ctx)
     if len(v) < 20 or not np.all(np.isfinite(ctx.curve("train_loss"))):
         return []
@@ -86,8 +86,8 @@ def check_oscillation(ctx: Context) -> list[Finding]:
     big = float(np.percentile(ups, 90)) / level if len(ups) else 0.0
     if share < OSC_SHARE or climbed < OSC_CLIMB or big < OSC_BIG:
         return []
-    first = np.nonzero(d > OSC_BIG * level)[0]
-    at = int(ps[first[0]]) if len(first) else int(ps[0])
+    first = np.nonzero(np.diff(v) > OSC_BIG * level)[0]  # over the whole curve: from which step
+    at = int(s[first[0]]) if len(first) else int(ps[0])
     rises = int(np.sum(d > OSC_BIG * level))
     return [Finding("oscillating", "warning", at,
                     {"from_step": at, "upward_share": share, "climbed_over_initial_loss": climbed,

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import curves, data, inputs, order
 from . import units as unit_checks
-from .context import Context
+from .context import Context, one_blas_thread
 from .finding import Finding
 
 
@@ -44,6 +44,10 @@ class Monitor:
     def update(self, history_so_far: dict, frames_so_far: list | None, step: int) -> list[Finding]:
         """history_so_far: col -> (F,) up to now (``step`` column included); frames_so_far: per
         parameter (F, *shape) or None; step: steps done. Returns only the new certain findings."""
+        with one_blas_thread():
+            return self._update(history_so_far, frames_so_far, step)
+
+    def _update(self, history_so_far: dict, frames_so_far: list | None, step: int) -> list[Finding]:
         self.calls += 1
         if not len(history_so_far.get("step", ())):
             return []
