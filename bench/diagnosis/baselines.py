@@ -3,7 +3,8 @@ weightflow's finding names. Each takes a Context (a run or a prefix of one) and 
 symptom names it flags at that point.
 
 - AUTOTRAINER (Zhang et al., ICSE 2021): checks only after 30% of training; slow convergence when
-  the largest one-epoch accuracy gain is < 0.01 (an "epoch" = one recorded frame interval here);
+  the largest one-epoch accuracy gain is < 0.01 (an "epoch" = one recorded frame interval here;
+  scored as too_slow and stuck);
   oscillating loss when the training accuracy drops by > 0.03 from one frame to the next at least
   3 times in the last 10 frames; exploding gradient on NaN/inf loss or a layer's gradient RMS > 70
   (scored as exploding_gradients and as diverging, the failure it names);
@@ -13,7 +14,8 @@ symptom names it flags at that point.
   exploding_gradients and diverging); dead
   layer when >= 70% of a ReLU layer's outputs are <= 0; saturated when > 50% of a sigmoid/tanh
   layer's pre-activations lie outside +-5; unchanged weights (no weight moved by > 1e-8 between
-  the last two frames); loss not decreasing (the last frame's loss >= the loss 10 frames before);
+  the last two frames); loss not decreasing (the last frame's loss >= the loss 10 frames before;
+  scored as too_slow and stuck);
   vanishing gradient when a layer's gradient RMS is < 1e-7.
 - UMLAUT (Schoop et al., CHI 2021): a learning rate outside [1e-7, 0.01] (above: scored as diverging
   and oscillating, what a too-high rate does); any single evaluation
@@ -57,7 +59,7 @@ def autotrainer(ctx: Context) -> set[str]:
     acc = ctx.curve("train_accuracy")
     acc = acc[np.isfinite(acc)]
     if len(acc) > 1 and np.max(np.diff(acc)) < 0.01:
-        out.add("too_slow")
+        out |= {"too_slow", "stuck"}
     if len(acc) > 2 and np.sum(np.diff(acc[-10:]) < -0.03) >= 3:
         out.add("oscillating")
     rms = _grad_rms(ctx)
@@ -96,7 +98,7 @@ def deepdiagnosis(ctx: Context) -> set[str]:
         out.add("stuck")
     loss = ctx.curve("train_loss")
     if len(loss) > 10 and np.isfinite(loss[-1]) and loss[-1] >= loss[-11]:
-        out.add("too_slow")
+        out |= {"too_slow", "stuck"}
     rms = _grad_rms(ctx)
     if rms is not None and np.min(rms) < 1e-7:
         out.add("vanishing_gradients")

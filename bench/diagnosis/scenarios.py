@@ -15,6 +15,7 @@ ACCEPT = {
     "lr_too_high": ("diverging", "oscillating"),
     "oscillation": ("oscillating",),
     "lr_too_low": ("too_slow", "stuck"),
+    "stuck": ("stuck",),
     "overfitting": ("overfitting", "generalisation_gap"),
     "dead_relu": ("dead_units",),
     "saturation": ("saturated_units",),
@@ -164,6 +165,18 @@ def _oscillating() -> list[Scenario]:
     ]
 
 
+def _stuck() -> list[Scenario]:
+    """A loss flat from the start: a step so small that nothing moves in the run's length."""
+    return [
+        Scenario("stuck-moons-adam-1e-7", "stuck", "adam lr 1e-7", MOONS, {"sizes": [2, 16, 1], "activation": "tanh"},
+                 {"lr": 1e-7, "steps": 1000}),
+        Scenario("stuck-circle-adam-3e-7", "stuck", "adam lr 3e-7", CIRCLE, {"sizes": [2, 16, 1], "activation": "relu"},
+                 {"lr": 3e-7, "steps": 1000}),
+        Scenario("stuck-circle-gd-1e-5", "stuck", "gd lr 1e-5", CIRCLE, {"sizes": [2, 16, 1], "activation": "relu"},
+                 {"optimizer": "gd", "lr": 1e-5, "steps": 1000}),
+    ]
+
+
 def _exploding() -> list[Scenario]:
     """Deep ReLU nets drawn too large (N(0, s^2) weights, gain s * sqrt(fan-in / 2) > 1 per layer):
     the error grows layer by layer on its way back."""
@@ -190,4 +203,4 @@ def _mnist1d() -> list[Scenario]:
 
 
 def all_scenarios() -> list[Scenario]:
-    return _clean() + _faults() + _oscillating() + _exploding() + _mnist1d()
+    return _clean() + _faults() + _oscillating() + _stuck() + _exploding() + _mnist1d()

@@ -94,7 +94,11 @@ def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
 def _groups(vectors: np.ndarray) -> list[list[int]]:
     """Groups (size >= 2) of rows of ``vectors`` (units, k) equal within a relative 1e-6."""
     tol = 1e-6 * max(float(np.abs(vectors).max()), 1e-12)
-    same = np.abs(vectors[:, None, :] - vectors[None, :, :]).max(axis=2) <= tol  # (units, units)
+    same = np.eye(len(vectors), dtype=bool)  # (units, units)
+    key = vectors.sum(axis=1)  # equal rows have sums within k * tol: compare only those (wide layers)
+    near = np.abs(key[:, None] - key[None, :]) <= vectors.shape[1] * tol
+    for u in np.nonzero(near.sum(axis=1) > 1)[0]:
+        same[u] = near[u] & (np.abs(vectors - vectors[u]).max(axis=1) <= tol)
     groups, seen = [], np.zeros(len(vectors), bool)
     for u in np.nonzero(same.sum(axis=1) > 1)[0]:
         if not seen[u]:
