@@ -43,7 +43,7 @@ def order(findings: list[Finding]) -> list[Finding]:
 
 def diagnose_context(ctx: Context, units: bool = True) -> list[Finding]:
     """Every check on a Context (``units=False`` skips the frame-based unit and input checks)."""
-    with one_blas_thread():
+    with one_blas_thread(bool(ctx.model.activations)):
         return _diagnose_context(ctx, units)
 
 

@@ -44,7 +44,7 @@ class Monitor:
     def update(self, history_so_far: dict, frames_so_far: list | None, step: int) -> list[Finding]:
         """history_so_far: col -> (F,) up to now (``step`` column included); frames_so_far: per
         parameter (F, *shape) or None; step: steps done. Returns only the new certain findings."""
-        with one_blas_thread():
+        with one_blas_thread(bool(self.model.activations)):
             return self._update(history_so_far, frames_so_far, step)
 
     def _update(self, history_so_far: dict, frames_so_far: list | None, step: int) -> list[Finding]:
