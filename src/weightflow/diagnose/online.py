@@ -2,9 +2,10 @@
 the findings that became certain since the last call.
 
 A check only concludes what the curve so far proves: stuck needs a quarter of the run, too slow a
-third, chance accuracy half (see each check); divergence, overfitting (a turn confirmed by a
-Mann-Kendall test) and dead or saturated units need no wait. Unit checks read only the newest
-frame(s), so a call costs a few milliseconds whatever the run's length.
+third, chance accuracy half (see each check); divergence, oscillation, overfitting (a turn confirmed
+by a Mann-Kendall test), dead or saturated units and exploding gradients need no wait. Unit and
+gradient checks read only the first and the newest frame, so a call costs a few milliseconds
+whatever the run's length.
 """
 
 from __future__ import annotations
