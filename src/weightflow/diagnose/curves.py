@@ -88,7 +88,7 @@ def check_oscillation(ctx: Context) -> list[Finding]:
         return []
     first = np.nonzero(np.diff(v) > OSC_BIG * level)[0]  # over the whole curve: from which step
     at = int(s[first[0]]) if len(first) else int(ps[0])
-    rises = int(np.sum(d > OSC_BIG * level))
+    rises = len(first)
     return [Finding("oscillating", "warning", at,
                     {"from_step": at, "upward_share": share, "climbed_over_initial_loss": climbed,
                      "large_rise_over_level": big, "large_rises": rises, "loss_level": level,
