@@ -126,6 +126,44 @@ def test_vanishing_gradients_in_a_deep_sigmoid_net():
     assert rms[0] < 1e-3 * rms[-1] and np.all(np.diff(rms) > 0)
 
 
+def test_momentum_too_high_oscillates_with_its_step():
+    run = wf.train(wf.MLP([2, 16, 1], activation="tanh"), _moons(), optimizer="sgd", lr=0.05, steps=1000,
+                   record_every=10, optimizer_options={"momentum": 0.999}, test_size=0.3, progress=False)
+    found = diagnose(run)
+    f = _named(found, "oscillating")
+    assert run.status == "completed" and "diverging" not in [g.name for g in found]
+    loss = np.asarray(run.history["train_loss"])
+    level = np.median(loss[20:])  # the level after the first 20% of the frames
+    rises = np.nonzero(np.diff(loss) > 0.05 * level)[0]  # independent: the big climbs back
+    assert len(rises) >= 3 and loss[-1] < loss[0]  # climbs again and again, yet does not diverge
+    assert f.step == int(run.steps[rises[0]]) and f.evidence["momentum"] == 0.999
+
+
+def test_exploding_gradients_per_layer_from_the_start():
+    import torch
+
+    run = wf.train(wf.MLP([2] + [32] * 6 + [1], activation="relu", init="normal:0.5"), _moons(), lr=0.01,
+                   steps=200, record_every=10, test_size=0.3, progress=False)
+    found = diagnose(run)
+    f = _named(found, "exploding_gradients")
+    assert f.step == 0 and found[0].name == "exploding_gradients"
+    # independent: torch autograd on the first frame's weights, the error dLoss/dnet of every layer
+    X = torch.tensor(np.asarray(run.split.X_train, np.float64))
+    y = torch.tensor(np.asarray(run.split.y_train, np.float64))[:, None]
+    h, nets = X, []
+    for i in range(7):
+        W, b = (torch.tensor(np.asarray(run.frames[2 * i + k][0], np.float64), requires_grad=True) for k in (0, 1))
+        z = h @ W + b
+        z.retain_grad()
+        nets.append(z)
+        h = torch.relu(z) if i < 6 else z
+    torch.nn.functional.binary_cross_entropy_with_logits(h, y).backward()
+    err = np.array([float(z.grad.pow(2).mean().sqrt()) for z in nets])
+    assert np.all(np.diff(err[:-1]) < 0)  # grows layer by layer on its way back to the input
+    assert f.evidence["first_over_output"] == pytest.approx(err[0] / err[-1], rel=1e-3) and err[0] > 5 * err[-1]
+    assert f.evidence["layers"] == [i + 1 for i in range(6) if err[i] > err[-1]]
+
+
 def test_chance_accuracy_and_class_imbalance():
     X, y = _moons()
     shuffled = np.random.default_rng(0).permutation(y)

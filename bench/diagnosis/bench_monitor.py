@@ -1,4 +1,4 @@
-"""Cost of the online Monitor against training time: seed 001's run and a digits run, with the
+"""Cost of the online Monitor against training time: seed 001's run, a digits run and a deep net, with the
 Monitor called as the engine would between chunks (one call per 4096 steps, at least 8 calls).
 
     PYTHONPATH=src python bench/diagnosis/bench_monitor.py
@@ -32,6 +32,9 @@ def main() -> None:
                                                  record_every=40, progress=False),
         "digits 64-32-10 relu, 2000 steps": wf.train(wf.MLP([64, 32, 10], activation="relu"), "digits", lr=0.005,
                                                      steps=2000, progress=False),
+        "circle 2-(32x6)-1 relu, 3000 steps (gradients per layer)": wf.train(
+            wf.MLP([2] + [32] * 6 + [1], activation="relu"), "circle", lr=0.01, steps=3000, standardize=True,
+            progress=False),
     }
     print("| run | training s | monitor calls | monitor s | overhead |")
     print("| --- | --- | --- | --- | --- |")

@@ -98,6 +98,18 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="")
     ap.add_argument("--json", default="")
     a = ap.parse_args(argv)
+    from weightflow.diagnose.context import one_blas_thread
+
+    with one_blas_thread():  # small matrices: BLAS threads only contend (see one_blas_thread)
+        rows = collect(a)
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=1, default=list))
+    print(table(rows))
+    return 0
+
+
+def collect(a) -> list[dict]:
+    """One row per member of every scenario (``--only`` filters by name)."""
     rows, t0 = [], time.perf_counter()
     for sc in all_scenarios():
         if a.only and a.only not in sc.name:
@@ -108,10 +120,7 @@ def main(argv=None) -> int:
             rows.append({"scenario": sc.name, "fault": sc.fault, "strength": sc.strength, "member": m,
                          "status": member.status, **assess(member)})
         print(f"{sc.name}: {run.population} members, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    if a.json:
-        Path(a.json).write_text(json.dumps(rows, indent=1, default=list))
-    print(table(rows))
-    return 0
+    return rows
 
 
 def table(rows: list[dict]) -> str:

@@ -13,12 +13,15 @@ import numpy as np
 
 ACCEPT = {
     "lr_too_high": ("diverging", "oscillating"),
+    "oscillation": ("oscillating",),
     "lr_too_low": ("too_slow", "stuck"),
+    "stuck": ("stuck",),
     "overfitting": ("overfitting", "generalisation_gap"),
     "dead_relu": ("dead_units",),
     "saturation": ("saturated_units",),
     "symmetric_init": ("symmetric_units",),
     "vanishing_gradients": ("vanishing_gradients",),
+    "exploding_gradients": ("exploding_gradients",),
     "random_labels": ("chance_accuracy",),
     "class_imbalance": ("class_imbalance",),
     "unstandardised": ("unstandardised_inputs",),
@@ -63,7 +66,9 @@ def _std(name, **options):
 
 
 MOONS, CIRCLE, SPIRAL = _std("moons", n=400, noise=0.15), _std("circle", n=500), _std("spiral", n=400, noise=0.1)
-XOR, DIGITS = ("xor", {}, None, None), ("digits", {}, None, None)
+XOR, DIGITS, MNIST1D = ("xor", {}, None, None), ("digits", {}, None, None), ("mnist1d", {}, None, None)
+MNIST1D_RELU = {"sizes": [40, 32, 10], "activation": "relu"}
+MNIST1D_TRAIN = {"lr": 3e-3, "steps": 400, "batch_size": 128}  # short: an MLP's gap on mnist1d grows past 0.1 later
 
 
 def _clean() -> list[Scenario]:
@@ -84,6 +89,7 @@ def _clean() -> list[Scenario]:
                  {"lr": 0.01, "steps": 3000}),
         Scenario("clean-digits-relu", None, "-", DIGITS, {"sizes": [64, 32, 10], "activation": "relu"},
                  {"lr": 0.005, "steps": 600}),
+        Scenario("clean-mnist1d-relu", None, "-", MNIST1D, MNIST1D_RELU, MNIST1D_TRAIN),
     ]
 
 
@@ -142,5 +148,59 @@ def _faults() -> list[Scenario]:
     return out
 
 
+def _oscillating() -> list[Scenario]:
+    """A step that makes the loss climb back again and again without diverging: momentum 0.999
+    (heavy-ball rings for ~1000 steps), or Adam at lr 0.5 on minibatches."""
+    mom = {"optimizer": "sgd", "steps": 1000}
+    lin = {"sizes": [2, 16, 1], "activation": "tanh", "output": "linear"}
+    return [
+        Scenario("osc-moons-momentum", "oscillation", "sgd lr 0.05 momentum 0.999", MOONS,
+                 {"sizes": [2, 16, 1], "activation": "tanh"}, {**mom, "lr": 0.05, "optimizer_options": {"momentum": 0.999}}),
+        Scenario("osc-circle-mse-momentum", "oscillation", "mse, sgd lr 0.01 momentum 0.999", CIRCLE, lin,
+                 {**mom, "lr": 0.01, "loss": "mse", "optimizer_options": {"momentum": 0.999}}),
+        Scenario("osc-circle-mse-momentum-0.05", "oscillation", "mse, sgd lr 0.05 momentum 0.999", CIRCLE, lin,
+                 {**mom, "lr": 0.05, "loss": "mse", "optimizer_options": {"momentum": 0.999}}),
+        Scenario("osc-moons-adam", "oscillation", "adam lr 0.5, batch 32", MOONS, {"sizes": [2, 16, 1], "activation": "relu"},
+                 {"lr": 0.5, "steps": 1000, "batch_size": 32}),
+    ]
+
+
+def _stuck() -> list[Scenario]:
+    """A loss flat from the start: a step so small that nothing moves in the run's length."""
+    return [
+        Scenario("stuck-moons-adam-1e-7", "stuck", "adam lr 1e-7", MOONS, {"sizes": [2, 16, 1], "activation": "tanh"},
+                 {"lr": 1e-7, "steps": 1000}),
+        Scenario("stuck-circle-adam-3e-7", "stuck", "adam lr 3e-7", CIRCLE, {"sizes": [2, 16, 1], "activation": "relu"},
+                 {"lr": 3e-7, "steps": 1000}),
+        Scenario("stuck-circle-gd-1e-5", "stuck", "gd lr 1e-5", CIRCLE, {"sizes": [2, 16, 1], "activation": "relu"},
+                 {"optimizer": "gd", "lr": 1e-5, "steps": 1000}),
+    ]
+
+
+def _exploding() -> list[Scenario]:
+    """Deep ReLU nets drawn too large (N(0, s^2) weights, gain s * sqrt(fan-in / 2) > 1 per layer):
+    the error grows layer by layer on its way back."""
+    out = []
+    for data, depth, s, opt, lr in ((CIRCLE, 6, 0.5, "adam", 0.01), (CIRCLE, 8, 0.6, "adam", 0.01),
+                                    (MOONS, 6, 1.0, "sgd", 1e-4)):
+        out.append(Scenario(f"explode-{data[0]}-{depth}x32-{s:g}", "exploding_gradients",
+                            f"{depth} relu layers of 32, init normal:{s:g}, {opt} {lr:g}", data,
+                            {"sizes": [2] + [32] * depth + [1], "activation": "relu", "init": f"normal:{s:g}"},
+                            {"optimizer": opt, "lr": lr, "steps": 1000}))
+    return out
+
+
+def _mnist1d() -> list[Scenario]:
+    """Faults on MNIST-1D (40-point signals, 10 classes), each against the clean 40-32-10 run."""
+    return [
+        Scenario("lr-high-mnist1d-gd-30", "lr_too_high", "gd lr 30", MNIST1D, MNIST1D_RELU,
+                 {**MNIST1D_TRAIN, "optimizer": "gd", "lr": 30.0, "batch_size": None}),
+        Scenario("dead-mnist1d-3", "dead_relu", "bias init -3", MNIST1D, {**MNIST1D_RELU, "bias_init": -3.0}, MNIST1D_TRAIN),
+        Scenario("explode-mnist1d-4x64-0.4", "exploding_gradients", "4 relu layers of 64, init normal:0.4", MNIST1D,
+                 {"sizes": [40] + [64] * 4 + [10], "activation": "relu", "init": "normal:0.4"}, {**MNIST1D_TRAIN, "lr": 1e-3}),
+        Scenario("lr-low-mnist1d", "lr_too_low", "adam lr 1e-5", MNIST1D, MNIST1D_RELU, {**MNIST1D_TRAIN, "lr": 1e-5}),
+    ]
+
+
 def all_scenarios() -> list[Scenario]:
-    return _clean() + _faults()
+    return _clean() + _faults() + _oscillating() + _stuck() + _exploding() + _mnist1d()

@@ -8,27 +8,46 @@ same checks during training. The checks, their statistics and thresholds: docs/d
 
 from __future__ import annotations
 
-from .context import Context
+from .context import Context, one_blas_thread
 from .finding import SEVERITIES, Finding
 
 __all__ = ["Finding", "diagnose", "diagnose_population", "diagnose_context", "ORDER"]
 
 # Root causes before the symptoms they explain: the first finding is the one to fix first.
-ORDER = ("diverging", "unstandardised_inputs", "class_imbalance", "symmetric_units", "dead_units",
-         "saturated_units", "exploding_gradients", "vanishing_gradients", "oscillating", "too_slow", "stuck",
+ORDER = ("exploding_gradients", "diverging", "unstandardised_inputs", "class_imbalance", "symmetric_units",
+         "dead_units", "saturated_units", "vanishing_gradients", "oscillating", "too_slow", "stuck",
          "chance_accuracy", "overfitting", "generalisation_gap", "ignored_inputs")
 
 
+_STEP_TOO_LARGE = ("diverging", "oscillating")  # a learning rate too large: units it killed come after
+_KILLED_BY_STEPS = ("dead_units", "saturated_units")
+
+
 def order(findings: list[Finding]) -> list[Finding]:
-    """Alarms (errors, warnings) before information, then by ORDER, then by step."""
+    """Alarms (errors, warnings) before information, then by ORDER, then by step. Units that died
+    or saturated after step 0, at or after the step where the loss began to diverge or oscillate,
+    are a consequence of the too-large step: they go right after that finding."""
+    rank = {f.name: ORDER.index(f.name) for f in findings if f.name in ORDER}
+    curve = [f for f in findings if f.name in _STEP_TOO_LARGE and f.alarm and f.step is not None]
+
+    def place(f: Finding) -> float:
+        r = rank.get(f.name, len(ORDER))
+        if f.name in _KILLED_BY_STEPS and f.step and any(c.step <= f.step for c in curve):
+            return min(rank[c.name] for c in curve if c.step <= f.step) + 0.5
+        return r
+
     def key(f: Finding):
-        return (f.severity == "info", ORDER.index(f.name) if f.name in ORDER else len(ORDER),
-                SEVERITIES.index(f.severity), f.step if f.step is not None else -1)
+        return (f.severity == "info", place(f), SEVERITIES.index(f.severity), f.step if f.step is not None else -1)
     return sorted(findings, key=key)
 
 
 def diagnose_context(ctx: Context, units: bool = True) -> list[Finding]:
     """Every check on a Context (``units=False`` skips the frame-based unit and input checks)."""
+    with one_blas_thread(bool(ctx.model.activations)):
+        return _diagnose_context(ctx, units)
+
+
+def _diagnose_context(ctx: Context, units: bool) -> list[Finding]:
     from . import curves, data, inputs
     from . import units as unit_checks
 

@@ -16,6 +16,9 @@ FLAT_RANGE = 0.01      # stuck: the train loss moved less than 1% of its start o
 SLOW_FACTOR = 2.0      # too slow: reaching the target at today's rate needs 2x the planned steps
 STEADY = 0.3           # ... and the last quarter still falls at >= 0.3x the first quarter's rate (no plateau)
 GOOD_ACCURACY = 0.95
+OSC_SHARE = 0.25      # oscillating: share of the loss's movement that is upward (clean runs: <= 0.02)
+OSC_CLIMB = 0.02      # ... the rises add up to 2% of the initial loss
+OSC_BIG = 0.05        # ... and the largest tenth of them exceed 5% of the loss level
 OVERFIT_RISE = 0.25    # overfitting is a warning when the test loss rose by > 25% of its start (else info)
 
 
@@ -66,25 +69,39 @@ def _lr(ctx: Context):
 
 
 def check_oscillation(ctx: Context) -> list[Finding]:
-    """Frame-to-frame swings of the train loss much larger than its trend, and large in absolute terms."""
+    """A train loss that keeps climbing back: after the first 20% of frames, >= 25% of its total
+    movement is upward, the rises add up to >= 2% of the initial loss, and the largest tenth of
+    them exceed 5% of the loss's level (a smooth or merely noisy descent has almost no upward
+    movement). The step is the first rise of > 5% of that level, anywhere in the curve."""
     s, v = _train(ctx)
     if len(v) < 20 or not np.all(np.isfinite(ctx.curve("train_loss"))):
         return []
-    part, ps = v[len(v) // 10:], s[len(v) // 10:]
+    k = len(v) // 5
+    part, ps = v[k:], s[k:]
     d = np.diff(part)
-    swing = float(np.median(np.abs(d)))
-    trend = abs(float(running_median(part)[-1] - running_median(part)[0])) / len(d)
-    flips = float(np.mean(np.sign(d[1:]) != np.sign(d[:-1]))) if len(d) > 1 else 0.0
-    if swing > 0.05 * abs(v[0]) and swing > 3 * trend and flips > 0.4:
-        big = np.nonzero(np.abs(d) > swing)[0]
-        at = int(ps[big[0]]) if len(big) else int(ps[0])
-        return [Finding("oscillating", "warning", at,
-                        {"median_swing": swing, "trend_per_frame": trend, "sign_flip_share": flips,
-                         "initial_loss": float(v[0]), "lr": _lr(ctx)},
-                        f"the train loss jumps by {swing:.3g} from frame to frame (median, from step {at}), "
-                        f"{swing / max(trend, 1e-12):.0f}x its trend; {flips:.0%} of the moves change direction",
-                        "lower the learning rate, or use a larger batch / momentum-free optimizer")]
-    return []
+    ups = d[d > 0]
+    level = max(float(np.median(part)), 1e-12)
+    share = float(ups.sum() / max(np.abs(d).sum(), 1e-300))
+    climbed = float(ups.sum() / max(abs(v[0]), 1e-12))
+    big = float(np.percentile(ups, 90)) / level if len(ups) else 0.0
+    if share < OSC_SHARE or climbed < OSC_CLIMB or big < OSC_BIG:
+        return []
+    first = np.nonzero(np.diff(v) > OSC_BIG * level)[0]  # over the whole curve: from which step
+    at = int(s[first[0]]) if len(first) else int(ps[0])
+    rises = len(first)
+    return [Finding("oscillating", "warning", at,
+                    {"from_step": at, "upward_share": share, "climbed_over_initial_loss": climbed,
+                     "large_rise_over_level": big, "large_rises": rises, "loss_level": level,
+                     "initial_loss": float(v[0]), "lr": _lr(ctx), "optimizer": ctx.config.optimizer.name,
+                     "momentum": _momentum(ctx)},
+                    f"from step {at} the train loss oscillates: {share:.0%} of its movement is upward, "
+                    f"{rises} rises of > {OSC_BIG:.0%} of its level ({level:.3g}), adding up to "
+                    f"{climbed:.2g}x the initial loss",
+                    "lower the learning rate (try 3x smaller), or the momentum (e.g. 0.9)")]
+
+
+def _momentum(ctx: Context):
+    return dict(ctx.config.optimizer.options).get("momentum")
 
 
 def check_stuck(ctx: Context) -> list[Finding]:

@@ -2,9 +2,10 @@
 the findings that became certain since the last call.
 
 A check only concludes what the curve so far proves: stuck needs a quarter of the run, too slow a
-third, chance accuracy half (see each check); divergence, overfitting (a turn confirmed by a
-Mann-Kendall test) and dead or saturated units need no wait. Unit checks read only the newest
-frame(s), so a call costs a few milliseconds whatever the run's length.
+third, chance accuracy half (see each check); divergence, oscillation, overfitting (a turn confirmed
+by a Mann-Kendall test), dead or saturated units and exploding gradients need no wait. Unit and
+gradient checks read only the first and the newest frame, so a call costs a few milliseconds
+whatever the run's length.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from . import curves, data, inputs, order
 from . import units as unit_checks
-from .context import Context
+from .context import Context, one_blas_thread
 from .finding import Finding
 
 
@@ -44,6 +45,10 @@ class Monitor:
     def update(self, history_so_far: dict, frames_so_far: list | None, step: int) -> list[Finding]:
         """history_so_far: col -> (F,) up to now (``step`` column included); frames_so_far: per
         parameter (F, *shape) or None; step: steps done. Returns only the new certain findings."""
+        with one_blas_thread(bool(self.model.activations)):
+            return self._update(history_so_far, frames_so_far, step)
+
+    def _update(self, history_so_far: dict, frames_so_far: list | None, step: int) -> list[Finding]:
         self.calls += 1
         if not len(history_so_far.get("step", ())):
             return []
@@ -71,8 +76,7 @@ class Monitor:
                       + unit_checks.check_symmetric(ctx, frames))
         sat_start = any(f.name == "saturated_units" and f.evidence["layer"] == 1 and f.evidence["share_at_start"] >= 0.5
                         for f in found)
-        if self.calls == 1:  # gradients per layer at the start, once
-            found += unit_checks.check_gradients(ctx, frames[:1], *data_)
+        found += unit_checks.check_gradients(ctx, frames, *data_)  # the start and the newest frame
         return found + data.check_scale(ctx, sat_start)
 
     def _new(self, found: list[Finding]) -> list[Finding]:

@@ -13,6 +13,8 @@ from .finding import Finding
 SATURATION = {"sigmoid": 5.0, "tanh": 3.0}  # |pre-activation| beyond which the slope is < 0.01
 SATURATED_SHARE = 0.5   # a unit is saturated at a frame when half the training set is beyond it
 GRADIENT_RATIO = 1e-3   # vanishing: first layer's RMS gradient below 1e-3 x the last layer's
+EXPLODE_GROWTH = 5.0    # exploding: the error reaching layer 1 is >= 5x the output's (healthy nets: < 0.5)
+EXPLODE_RELATIVE = 0.1  # ... and RMS dLoss/dW1 >= 0.1 x RMS W1 (healthy: about 0.01)
 
 
 def hidden_nets(ctx: Context, frames: np.ndarray, X: np.ndarray) -> list[list[np.ndarray]]:
@@ -92,7 +94,11 @@ def check_saturated(ctx: Context, frames: np.ndarray, nets) -> list[Finding]:
 def _groups(vectors: np.ndarray) -> list[list[int]]:
     """Groups (size >= 2) of rows of ``vectors`` (units, k) equal within a relative 1e-6."""
     tol = 1e-6 * max(float(np.abs(vectors).max()), 1e-12)
-    same = np.abs(vectors[:, None, :] - vectors[None, :, :]).max(axis=2) <= tol  # (units, units)
+    same = np.eye(len(vectors), dtype=bool)  # (units, units)
+    key = vectors.sum(axis=1)  # equal rows have sums within k * tol: compare only those (wide layers)
+    near = np.abs(key[:, None] - key[None, :]) <= vectors.shape[1] * tol
+    for u in np.nonzero(near.sum(axis=1) > 1)[0]:
+        same[u] = near[u] & (np.abs(vectors - vectors[u]).max(axis=1) <= tol)
     groups, seen = [], np.zeros(len(vectors), bool)
     for u in np.nonzero(same.sum(axis=1) > 1)[0]:
         if not seen[u]:
@@ -132,39 +138,83 @@ def check_symmetric(ctx: Context, frames: np.ndarray) -> list[Finding]:
     return out
 
 
+def _backprop(ctx: Context, f: int, X: np.ndarray, y: np.ndarray) -> tuple[list, list, list]:
+    """At frame f, per layer (hidden layers then the output): the RMS of the backpropagated error
+    dLoss/dnet over samples and units, the RMS of dLoss/dW, and the RMS of W."""
+    params, acts = ctx.frame_params(f), reference.model_activations(ctx.model)
+    fwd = reference.forward(params, X, acts, ctx.model.bias)
+    T = reference.targets(y, fwd.outs[-1].shape[1])
+    ds = reference.deltas(params, fwd, T, acts, ctx.config.loss, ctx.model.bias)
+    grads = reference.gradients_from_deltas(fwd, ds, ctx.config.loss, ctx.model.bias)
+    step = 2 if ctx.model.bias else 1
+    return [_rms(d) for d in ds], [_rms(g) for g in grads[::step]], [_rms(w) for w in params[::step]]
+
+
+def _rms(a: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(a))))
+
+
 def layer_gradient_rms(ctx: Context, frames: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(frames, layers): RMS of dLoss/dW per layer at each frame, in numpy (float64)."""
-    loss = ctx.config.loss
-    step = 2 if ctx.model.bias else 1
-    rows = []
-    for f in frames:
-        g = reference.model_gradients(ctx.model, ctx.frame_params(f), X, y, loss)
-        rows.append([float(np.sqrt(np.mean(w ** 2))) for w in g[::step]])
-    return np.asarray(rows)
+    return np.asarray([_backprop(ctx, f, X, y)[1] for f in frames])
+
+
+def _exploding_at(delta: np.ndarray, grad: np.ndarray, weight: np.ndarray) -> bool:
+    """The error grows layer by layer on its way back (each hidden layer's above the one after it),
+    reaches the first layer >= EXPLODE_GROWTH x the output's, and moves the first layer's weights
+    fast (RMS dLoss/dW1 >= EXPLODE_RELATIVE x RMS W1)."""
+    hidden = delta[:-1]
+    return bool(np.all(hidden[:-1] > hidden[1:]) and delta[0] >= EXPLODE_GROWTH * delta[-1]
+                and grad[0] >= EXPLODE_RELATIVE * max(weight[0], 1e-300))
+
+
+def check_vanishing(ctx: Context, grad: np.ndarray, steps: list[int]) -> list[Finding]:
+    """First layer's RMS gradient below 1e-3 x the last layer's at the first frame (later a
+    converged or stuck net has tiny gradients everywhere). grad: (frames, layers)."""
+    ratio = grad[:, 0] / np.maximum(grad[:, -1], 1e-300)
+    if ratio[0] >= GRADIENT_RATIO:
+        return []
+    sev = "warning" if ctx.poor() else "info"
+    return [Finding("vanishing_gradients", sev, steps[0],
+                    {"frames": steps, "rms_per_layer": grad.tolist(), "first_over_last": ratio.tolist(),
+                     "ratio_at_start": float(ratio[0])},
+                    f"the first layer's gradient is {ratio[0]:.2g}x the last layer's (at step {steps[0]}; "
+                    f"RMS per layer at the start {', '.join(f'{r:.2g}' for r in grad[0])})",
+                    "use relu / leaky-relu or tanh instead of sigmoid, fewer layers, He/Glorot "
+                    "initialisation, or an adaptive optimizer (adam)")]
+
+
+def check_exploding(ctx: Context, delta: np.ndarray, grad: np.ndarray, weight: np.ndarray,
+                    steps: list[int]) -> list[Finding]:
+    """The backpropagated error growing layer by layer towards the input (``_exploding_at``) at
+    some frame; the step is the first such frame. delta, grad, weight: (frames, layers)."""
+    hits = [i for i in range(len(steps)) if _exploding_at(delta[i], grad[i], weight[i])]
+    if not hits:
+        return []
+    i = hits[0]
+    growth = delta[i, :-1] / delta[i, 1:]  # per layer: its error over the error of the layer above
+    layers = [li + 1 for li in range(len(growth)) if delta[i, li] > delta[i, -1]]
+    return [Finding("exploding_gradients", "warning", steps[i],
+                    {"from_step": steps[i], "frames": steps, "exploding_frames": [steps[h] for h in hits],
+                     "layers": layers, "error_rms_per_layer": delta.tolist(), "rms_per_layer": grad.tolist(),
+                     "weight_rms_per_layer": weight.tolist(), "growth_per_layer": growth.tolist(),
+                     "first_over_output": float(delta[i, 0] / max(delta[i, -1], 1e-300))},
+                    f"from step {steps[i]} the gradient grows layer by layer towards the input: the error reaching "
+                    f"hidden layer 1 is {delta[i, 0] / max(delta[i, -1], 1e-300):.3g}x the output's (x"
+                    f"{np.exp(np.mean(np.log(growth[:-1]))):.2g} per layer; amplified in layers "
+                    f"{', '.join(map(str, layers))}), and dLoss/dW1 is {grad[i, 0] / max(weight[i, 0], 1e-300):.2g}x W1's size",
+                    "smaller initial weights (glorot / he, or a smaller init scale), fewer layers, gradient "
+                    "clipping, or a lower learning rate")]
 
 
 def check_gradients(ctx: Context, frames: np.ndarray, X: np.ndarray, y: np.ndarray) -> list[Finding]:
-    """First layer's RMS gradient vs the last layer's at the first sampled frame (up to 5 frames as
-    evidence): ratio < 1e-3 (vanishing) or > 1e3 (exploding). Needs two hidden layers or more."""
-    if ctx.model.n_layers < 3:
+    """Vanishing and exploding gradients per layer, by numpy backprop (``weightflow.reference``) at
+    the given frames. Needs two hidden layers or more."""
+    if ctx.model.n_layers < 3 or not len(frames):
         return []
-    pick = frames[np.unique(np.linspace(0, len(frames) - 1, min(5, len(frames))).astype(int))]
-    rms = layer_gradient_rms(ctx, pick, X, y)
-    ratio = rms[:, 0] / np.maximum(rms[:, -1], 1e-300)
-    med = float(ratio[0])  # at the first frame: later a converged or stuck net has tiny gradients everywhere
-    ev = {"frames": [int(ctx.steps[f]) for f in pick], "rms_per_layer": rms.tolist(), "first_over_last": ratio.tolist()}
-    if med < GRADIENT_RATIO:
-        sev = "warning" if ctx.poor() else "info"
-        return [Finding("vanishing_gradients", sev, int(ctx.steps[pick[0]]), {**ev, "ratio_at_start": med},
-                        f"the first layer's gradient is {med:.2g}x the last layer's (at step {int(ctx.steps[pick[0]])}; "
-                        f"RMS per layer at the start {', '.join(f'{r:.2g}' for r in rms[0])})",
-                        "use relu / leaky-relu or tanh instead of sigmoid, fewer layers, He/Glorot "
-                        "initialisation, or an adaptive optimizer (adam)")]
-    if med > 1 / GRADIENT_RATIO:
-        return [Finding("exploding_gradients", "warning", int(ctx.steps[pick[0]]), {**ev, "ratio_at_start": med},
-                        f"the first layer's gradient is {med:.2g}x the last layer's at step {int(ctx.steps[pick[0]])}",
-                        "smaller initial weights, a lower learning rate, or gradient clipping")]
-    return []
+    delta, grad, weight = (np.asarray(a) for a in zip(*[_backprop(ctx, f, X, y) for f in frames]))
+    steps = [int(ctx.steps[f]) for f in frames]
+    return check_vanishing(ctx, grad, steps) + check_exploding(ctx, delta, grad, weight, steps)
 
 
 def check_units(ctx: Context, most_frames: int = 12) -> list[Finding]:
