@@ -11,7 +11,7 @@
 # overshooting")? Run it a few times, it says: here the "few times" are a population of 64 seeds
 # trained at once.
 #
-# Full run: `jupyter nbconvert --execute --to notebook examples/000-random-walk.ipynb` (well under a
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/000-random-walk.ipynb` (well under a
 # minute). `WEIGHTFLOW_QUICK=1` makes every step count small (the test suite runs it so).
 
 # %%
@@ -165,11 +165,12 @@ print(f"W[0], W[1] and b stop moving at step {np.median(settled):.0f} (median); 
 # %% [markdown]
 # Two things happen, in two phases (full-mode numbers in docs/notebooks.md):
 #
-# - **While the walk looks for the line** (the first ~20 steps), the noise weights ride along: the
-#   number of accepted moves explains most of their spread (the correlation above), and their size is
-#   close to the free walk's prediction.
-# - **After `W[0]`, `W[1]` and `b` have settled** on the lattice point of the true line, the walk keeps
-#   accepting moves, and every one of them moves only noise weights: a move is kept only when it lowers
+# - **While the walk looks for the line** (the first ~20 steps), the noise weights ride along: members
+#   with more accepted moves have larger noise weights (correlation about 0.6 over the members), and their
+#   size is of the order of the free walk's prediction.
+# - **After `W[0]`, `W[1]` and `b` have settled** (on the lattice point of the true line, `(1, 2)` and
+#   `-10`, in the run above), the walk keeps accepting moves, two thirds of all its accepted moves in full
+#   mode, and every one of them moves only noise weights: a move is kept only when it lowers
 #   the cost, so these are moves in which the noise coordinates *add margin* (the training points closest
 #   to the line get pushed a little further out). That is why the measured mean square ends above the free
 #   walk's: the walk, like Adam in 001, uses the noise to widen the margin, by selection instead of by

@@ -9,8 +9,8 @@
 # Its question: the label depends on `x1` only, so we expect `W[0]` to grow and the other 14 weights
 # to go to zero. **They do not.** Why? Section 4 answers it with numbers.
 #
-# Run it in full with `jupyter nbconvert --execute --to notebook examples/001-mass-shuffling-adam.ipynb`
-# (about half a minute); `WEIGHTFLOW_QUICK=1` makes every step count small (the test suite runs it so).
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace
+# examples/001-mass-shuffling-adam.ipynb` (about half a minute; `python examples/build.py` strips it again); `WEIGHTFLOW_QUICK=1` makes every step count small (the test suite runs it so).
 
 # %%
 # Parameters. WEIGHTFLOW_QUICK=1 in the environment: small step counts (a smoke test, not the numbers).

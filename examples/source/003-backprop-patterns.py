@@ -8,7 +8,7 @@
 # which take longer? Which learning rates and numbers of iterations work?** One run cannot answer
 # that; 64 seeds per pattern and learning rate can, and they train as one compiled program per pattern.
 #
-# Full run: `jupyter nbconvert --execute --to notebook examples/003-backprop-patterns.ipynb` (about a
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/003-backprop-patterns.ipynb` (about a
 # minute). `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
 
 # %%
@@ -167,6 +167,12 @@ statuses = {st for p in pops.values() for st in p.member_status}
 print(f"member statuses over every pattern and rate: {statuses}")
 for f in wf.diagnose(pops["diamond"].member(part.start)):
     print(f"[{f.severity}] {f.name}: {f.message}")
+
+# %% [markdown]
+# Every member completes (none diverges), but at lr 32 the first few steps throw the hidden units' net
+# inputs far into the sigmoid's flat tails: all four are saturated (|net| > 5, slope < 0.01, on most
+# points) within a few hundred steps, the gradient that would bring them back is tiny, and the net is
+# left answering at chance.
 
 # %% [markdown]
 #

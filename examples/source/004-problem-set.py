@@ -11,7 +11,7 @@
 # The course's URL cannot be reached from here; `experiments/data/ps5.csv` (made by
 # `scripts/make_ps5_csv.py`) is a file of the same kind: 200 points, two overlapping classes.
 #
-# Full run: `jupyter nbconvert --execute --to notebook examples/004-problem-set.ipynb` (about a minute).
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/004-problem-set.ipynb` (about a minute).
 # `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
 
 # %%
@@ -176,7 +176,9 @@ cases = {
         (wf.MLP([2, 16, 1], activation="tanh"), moons, dict(lr=3e-5)),
     "3. train and test loss rising (learning rate too high)":
         (wf.MLP([2, 8, 1], activation="tanh", output="linear"), moons, dict(optimizer="gd", lr=5.0, loss="mse")),
-    "4. the loss is exactly flat (saturated or dead neurons: the initialisation)":
+    "4. the loss is exactly flat (dead neurons: the initialisation)":
+        (wf.MLP([2, 16, 1], activation="relu", bias_init=-5), moons, dict(lr=0.01)),
+    "4b. the same question, saturated neurons (the initialisation)":
         (wf.MLP([2, 16, 1], activation="tanh", init="normal:30"), moons, dict(lr=0.01)),
     "5. the test loss falls less than the train loss (generalisation gap)":
         (wf.MLP([2, 64, 1], activation="tanh"), load("moons", n=100, noise=0.35),
@@ -192,7 +194,7 @@ for symptom, (net_, ds, opts) in cases.items():
         print(f"  [{f.severity}] {f.name}: {f.message}\n      -> {f.advice}")
 
 # %%
-fig, axes = plt.subplots(1, 5, figsize=(22, 3.8))
+fig, axes = plt.subplots(1, 6, figsize=(24, 3.8))
 for ax, (symptom, r) in zip(axes, trouble.items()):
     ax.plot(r.steps, r.history["train_loss"], label="train")
     ok = np.isfinite(r.history["test_loss"])
@@ -212,9 +214,12 @@ fig.tight_layout()
 #    the planned steps: raise the learning rate first, then smaller batches, a smaller model.
 # 3. **Rising loss**: with gradient descent at lr 5 the loss blows up within a few steps; the run stops
 #    as `diverged` at the step named, keeping the last finite weights: lower the learning rate.
-# 4. **Flat loss**: weights drawn with std 30 put every tanh unit in its flat tails (slope < 0.01) on
-#    most inputs from the start; the finding names the units, and the advice is the notebook's:
-#    inspect the initialisation. (A dead ReLU layer gives `dead_units` for the same symptom.)
+# 4. **Flat loss**: hidden biases of -5 put every ReLU unit below zero on every input, so all 16 are
+#    dead from step 0: only the output bias learns, the loss settles at ln 2 = 0.6931 (answering 0.5
+#    everywhere on balanced classes) and stays there to the fourth decimal. `dead_units` names the units
+#    and `chance_accuracy` the consequence; the advice is the notebook's: inspect the initialisation.
+#    4b: weights drawn with std 30 put every tanh unit in its flat tails (slope < 0.01) from the start
+#    (`saturated_units`, named per unit); here Adam still drags the loss down, slowly.
 # 5. **Generalisation gap**: both losses fall, the test loss less (and it starts to turn up at the end);
 #    train accuracy is ahead of test accuracy by more than 0.1 and two standard errors: more data or
 #    augmentation, regularisation, a smaller model.
