@@ -70,7 +70,7 @@ def test_notebook_runs_top_to_bottom_in_quick_mode(path, tmp_path, monkeypatch):
         assert movies, "run.animate() plays inline"
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     if path.name[:3] == "002":
-        assert "no MNIST here" not in text and "mnist-relu: validation" in text  # the guarded cells ran
+        assert "no MNIST here" not in text and "mnist-logistic: validation" in text  # the guarded cells ran
     last = nb.cells[-1]
     html = next(o["data"]["text/html"] for o in last.outputs if "text/html" in o.get("data", {}))
     assert "weightflowPlayer" in html  # the run shows itself as the compact player
