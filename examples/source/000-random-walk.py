@@ -97,7 +97,7 @@ TrainingCurves.from_run(run, log=True).plot();
 # on a lattice every weight is a whole number of eta, so the cells read like a counter.
 
 # %%
-run.animate(cmap="hot", vmax=1)
+run.animate(cmap="hot", vmax=1, annotate=False)   # the notebook's look: white is >= 1
 
 # %%
 run.animate()

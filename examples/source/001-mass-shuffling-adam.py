@@ -97,7 +97,7 @@ TrainingCurves.from_run(run, log=True).plot();
 # the values written in the cells) reads better. (The notebook's 5x5 `imshow` warm-up is frame 0 here.)
 
 # %%
-run.animate(cmap="hot", vmax=1)
+run.animate(cmap="hot", vmax=1, annotate=False)   # the notebook's look: white is >= 1
 
 # %%
 run.animate()

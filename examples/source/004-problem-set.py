@@ -24,6 +24,8 @@ TORCH_EPOCHS = 500 if QUICK else 20_000    # the same loop in PyTorch (its eager
 TROUBLE_STEPS = 300 if QUICK else 2_000    # each run of the troubleshooting list (the gap case: 600)
 
 # %%
+import dataclasses
+
 import numpy as np
 import matplotlib.pyplot as plt
 
@@ -40,7 +42,8 @@ from weightflow.viz import DataScatter, NetworkDiagram, TrainingCurves, seed004_
 
 # %%
 data = load(f"csv:{experiment.EXPERIMENTS / 'data' / 'ps5.csv'}", label="class")
-print(data.description)
+data = dataclasses.replace(data, name="csv:experiments/data/ps5.csv")   # named as from the checkout's root
+print(data.description.replace(f"{experiment.EXPERIMENTS.parent}/", ""))
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 for k, color in ((0, "r"), (1, "g")):
     ax.scatter(*data.X[data.y == k].T, c=color, s=12, label=f"class {k}")
@@ -175,7 +178,8 @@ cases = {
     "2. the loss falls, but too slowly (learning rate too small)":
         (wf.MLP([2, 16, 1], activation="tanh"), moons, dict(lr=3e-5)),
     "3. train and test loss rising (learning rate too high)":
-        (wf.MLP([2, 8, 1], activation="tanh", output="linear"), moons, dict(optimizer="gd", lr=5.0, loss="mse")),
+        (wf.MLP([2, 8, 1], activation="tanh", output="linear"), moons,
+         dict(optimizer="gd", lr=5.0, loss="mse", record_every=1)),
     "4. the loss is exactly flat (dead neurons: the initialisation)":
         (wf.MLP([2, 16, 1], activation="relu", bias_init=-5), moons, dict(lr=0.01)),
     "4b. the same question, saturated neurons (the initialisation)":
@@ -186,22 +190,22 @@ cases = {
 }
 trouble = {}
 for symptom, (net_, ds, opts) in cases.items():
-    opts = {"test_size": 0.3, "optimizer": "adam", "steps": TROUBLE_STEPS, **opts}
-    trouble[symptom] = r = wf.train(net_, ds, record_every=10, standardize=True, diagnose=False, **opts)
+    opts = {"test_size": 0.3, "optimizer": "adam", "steps": TROUBLE_STEPS, "record_every": 10, **opts}
+    trouble[symptom] = r = wf.train(net_, ds, standardize=True, diagnose=False, **opts)
     print(f"\n{symptom}  [{r.status}, train acc {r.metrics.get('train_accuracy', float('nan')):.2f}, "
           f"test acc {r.metrics.get('test_accuracy', float('nan')):.2f}]")
     for f in wf.diagnose(r)[:3]:
         print(f"  [{f.severity}] {f.name}: {f.message}\n      -> {f.advice}")
 
 # %%
-fig, axes = plt.subplots(1, 6, figsize=(24, 3.8))
-for ax, (symptom, r) in zip(axes, trouble.items()):
+fig, axes = plt.subplots(2, 3, figsize=(16, 7.5))
+for ax, (symptom, r) in zip(axes.ravel(), trouble.items()):
     ax.plot(r.steps, r.history["train_loss"], label="train")
     ok = np.isfinite(r.history["test_loss"])
     ax.plot(r.steps[ok], r.history["test_loss"][ok], label="test")
     ax.set(title=symptom.split(" (")[0], xlabel="step", yscale="log")
-    ax.title.set_fontsize(8)
-axes[0].legend(frameon=False)
+    ax.title.set_fontsize(9)
+axes[0, 0].legend(frameon=False)
 fig.tight_layout()
 
 # %% [markdown]
