@@ -160,6 +160,13 @@ print(f"PyTorch after {TORCH_EPOCHS} epochs: {torch_losses[-1]:.5f}; weightflow'
       f"step before that: {same[-1]:.5f}; largest difference on the recorded steps: "
       f"{np.abs(np.array(torch_losses)[run.steps[run.steps < TORCH_EPOCHS]] - same).max():.1e}")
 
+# %%
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.plot(np.arange(TORCH_EPOCHS), torch_losses, c="k", lw=3, alpha=0.35, label="PyTorch loop")
+seen = run.steps < TORCH_EPOCHS
+ax.plot(run.steps[seen], run.history["train_loss"][seen], c="C1", label="weightflow (recorded steps)")
+ax.set(xlabel="Epoch", ylabel="Training loss", title="the same model, loss and steps in both"); ax.legend();
+
 # %% [markdown]
 # The two agree to float32 rounding: the same model, the same loss and the same steps. (The notebook's
 # PyTorch run ends at a different loss, 1.4e1, because its PyTorch model starts from PyTorch's own random
