@@ -11,8 +11,8 @@
 # overshooting")? Run it a few times, it says: here the "few times" are a population of 64 seeds
 # trained at once.
 #
-# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/000-random-walk.ipynb` (well under a
-# minute). `WEIGHTFLOW_QUICK=1` makes every step count small (the test suite runs it so).
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/000-random-walk.ipynb` (about half a
+# minute on a quiet 2-core machine). `WEIGHTFLOW_QUICK=1` makes every step count small (the test suite runs it so).
 
 # %%
 # Parameters. WEIGHTFLOW_QUICK=1 in the environment: small step counts (a smoke test, not the numbers).

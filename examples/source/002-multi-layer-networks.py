@@ -11,7 +11,7 @@
 # on MNIST-1D (generated locally); the real-MNIST cells run when the files are on disk (section 7).
 #
 # Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/002-multi-layer-networks.ipynb` (about
-# two minutes on two cores). `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
+# a minute on a quiet 2-core machine). `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
 
 # %%
 # Parameters. WEIGHTFLOW_QUICK=1 in the environment: small step counts (a smoke test, not the numbers).

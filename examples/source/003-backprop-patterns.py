@@ -8,8 +8,8 @@
 # which take longer? Which learning rates and numbers of iterations work?** One run cannot answer
 # that; 64 seeds per pattern and learning rate can, and they train as one compiled program per pattern.
 #
-# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/003-backprop-patterns.ipynb` (about a
-# minute). `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/003-backprop-patterns.ipynb` (about half a
+# minute on a quiet 2-core machine). `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
 
 # %%
 # Parameters. WEIGHTFLOW_QUICK=1 in the environment: small step counts (a smoke test, not the numbers).

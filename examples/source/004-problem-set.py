@@ -11,7 +11,7 @@
 # The course's URL cannot be reached from here; `experiments/data/ps5.csv` (made by
 # `scripts/make_ps5_csv.py`) is a file of the same kind: 200 points, two overlapping classes.
 #
-# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/004-problem-set.ipynb` (about a minute).
+# Full run: open it in Jupyter and run every cell, or `jupyter execute --inplace examples/004-problem-set.ipynb` (about half a minute).
 # `WEIGHTFLOW_QUICK=1`: small step counts (the test suite runs it so).
 
 # %%
