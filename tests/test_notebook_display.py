@@ -46,3 +46,15 @@ def test_training_in_a_notebook_shows_a_bar_that_moves(tmp_path):
     assert [f'value="{v}"' in h for v, h in zip((100, 200, 300, 400), moved)] == [True] * 4
     assert bars[-1] == ("update_display_data", "")  # gone at the end, as rich's transient bar
     assert "completed" in "".join(o.get("text", "") for o in nb.cells[0].outputs)
+
+
+def test_a_picture_at_the_end_of_a_cell_shows_once(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline\nimport weightflow as wf, numpy as np\n"
+                                          "run = wf.train(wf.MLP([2, 3, 1], activation='tanh'), 'xor', lr=0.05, steps=60,\n"
+                                          "               record_every=10, test_size=0, progress=False, diagnose=False)\n"
+                                          "from weightflow.viz.curves import TrainingCurves\n"
+                                          "TrainingCurves.from_run(run)")]
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    images = [o for o in nb.cells[0].outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1

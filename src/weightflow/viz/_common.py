@@ -48,6 +48,8 @@ class Display:
             self.plot()
         buf = io.BytesIO()
         self.figure_.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        # shown once: closed, so matplotlib's inline backend does not draw it again at the cell's end
+        pyplot().close(self.figure_)
         return buf.getvalue()
 
 
