@@ -339,3 +339,17 @@ def test_displays_take_explicit_keyword_only_arguments(run, run3_dir):
                     DataScatter3D.from_run(run3), NetworkDiagram.from_run(run), Mistakes.from_run(run),
                     Particles.from_run(run), GroupedTrajectories.from_run(run3)):
         _constructor_lists_every_attribute(display)
+
+
+def test_cell_numbers_are_written_in_the_ink_that_reads_on_their_cell(run):
+    """White cells (hot's top, and anything past vmax) get black numbers, dark cells white ones."""
+    from weightflow.viz import WeightMovie
+
+    hot = WeightMovie.from_run(run, cmap="hot", vmax=1, annotate=True)
+    frame = next(hot.iter_frames())  # builds the colour scales
+    assert frame.ndim == 3
+    assert hot._ink("W1", 5.0) == "black" and hot._ink("W1", -1.0) == "white"
+    diverging = WeightMovie.from_run(run, annotate=True)
+    next(diverging.iter_frames())
+    vmax = diverging.vmax["W1"]
+    assert diverging._ink("W1", 0.0) == "black" and diverging._ink("W1", vmax) == "white"

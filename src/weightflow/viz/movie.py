@@ -13,6 +13,8 @@ canvas, so writing a movie never touches the user's pyplot backend.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from pathlib import Path
 
@@ -42,6 +44,14 @@ def _unit_names(run, layer: int) -> list[str]:
 
 def _input_names(run, layer: int) -> list[str]:
     return feature_names(run) if layer == 0 else _unit_names(run, layer - 1)
+
+
+@functools.lru_cache(maxsize=16)
+def _colormap(cmap):
+    """A colormap object from its name (matplotlib's registry hands out a copy per lookup)."""
+    from matplotlib import colormaps
+
+    return colormaps[cmap] if isinstance(cmap, str) else cmap
 
 
 def _fmt(v: float) -> str:
@@ -226,6 +236,11 @@ class WeightMovie(Display):
             y += 0.3 + h + below
         return title, images, texts
 
+    def _ink(self, n, v: float) -> str:
+        """Black or white, whichever reads on the cell's own colour (any colormap, values past vmax too)."""
+        r, g, b, _ = _colormap(self.cmap)(self.norms_[n](v))
+        return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
     def _panel_title(self, n):
         return f"{n}  (unit × input)" if n.startswith("W") and self._panel_size(n)[0] >= 1.6 else n
 
@@ -271,12 +286,11 @@ class WeightMovie(Display):
             im.set_data(m)
             changed.append(im)
             if n in texts:
-                vmax = self.vmax[n]
                 for r, row in enumerate(texts[n]):
                     for c, t in enumerate(row):
                         v = float(m[r, c])
                         t.set_text(_fmt(v))
-                        t.set_color("white" if abs(v) > 0.6 * vmax else "black")
+                        t.set_color(self._ink(n, v))
                         changed.append(t)
         return changed
 
@@ -349,8 +363,8 @@ class WeightMovie(Display):
                 for r, row in enumerate(rows):
                     for c, t in enumerate(row):
                         v = float(m[r, c])
-                        color = "white" if abs(v) > 0.6 * self.vmax[n] else "black"
-                        pen.draw(buf, _fmt(v), painters[list(images).index(n)].cell_center(r, c), "center", color)
+                        pen.draw(buf, _fmt(v), painters[list(images).index(n)].cell_center(r, c), "center",
+                                 self._ink(n, v))
             yield buf
 
     def default_fps(self) -> float:
