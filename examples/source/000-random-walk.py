@@ -33,16 +33,6 @@ from weightflow.datasets import load, split
 from weightflow.viz import (DataScatter, DataScatter3D, GroupedTrajectories, TrainingCurves,
                             WeightDistribution, WeightTrajectories)
 
-
-def from_experiment(name, **changes):
-    """Train experiments/NAME.toml (what `weightflow run NAME` does), with some settings changed."""
-    model, kw = experiment.train_kwargs(experiment.read(experiment.locate(name)))
-    kw = {k: v for k, v in kw.items() if v is not None}
-    if "steps" in changes:
-        kw.pop("epochs", None)
-    kw.update(changes)
-    return wf.train(wf.MLP(**model), kw.pop("data"), **kw)
-
 # %% [markdown]
 # ## 1. The data
 #
@@ -71,7 +61,7 @@ print(f"proportion of y = 1: whole {data.y.mean():.4f}, train {s.y_train.mean():
 # `experiments/random-walk.toml` holds it; `weightflow run random-walk` is the same run from the shell.
 
 # %%
-run = from_experiment("random-walk", steps=STEPS)
+run = experiment.train("random-walk", steps=STEPS)
 for st, c in zip(run.steps, run.history["train_loss"]):
     if st % 20 == 0:
         print(f"cost at step {st:>4}: {c:.4f}")
@@ -140,7 +130,7 @@ fig.tight_layout()
 # of W can be counted.
 
 # %%
-pop = from_experiment("random-walk", steps=STEPS, record_every=1, population=POPULATION, diagnose=False)
+pop = experiment.train("random-walk", steps=STEPS, record_every=1, population=POPULATION, diagnose=False)
 Wp = pop.frames[0][:, :, :, 0]                              # (members, frames, 15)
 moves = (np.diff(Wp, axis=1) != 0).any(axis=2).sum(axis=1)  # accepted moves of W per member
 noise_sq = (Wp[:, -1, 2:] ** 2).mean(axis=1)                # mean square of the 13 noise weights at the end
@@ -208,7 +198,7 @@ WeightDistribution.from_run(pop, "b1", bins=23, value_range=(-21, 2)).plot();   
 # The notebook reports train 0.989 and test 0.994.
 
 # %%
-sine = from_experiment("random-walk-sine", steps=SINE_STEPS)
+sine = experiment.train("random-walk-sine", steps=SINE_STEPS)
 m = sine.metrics
 print(f"cost {sine.history['train_loss'][0]:.3f} -> {m['train_loss']:.4f} (the notebook: 36.9 -> ...)")
 print(f"train accuracy {m['train_accuracy']:.4f}, test accuracy {m['test_accuracy']:.4f} (the notebook: 0.989 and 0.994)")

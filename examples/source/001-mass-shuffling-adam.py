@@ -32,16 +32,6 @@ from weightflow.datasets import load, split
 from weightflow.viz import (DataScatter, DataScatter3D, GroupedTrajectories, TrainingCurves,
                             WeightTrajectories)
 
-
-def from_experiment(name, **changes):
-    """Train experiments/NAME.toml (what `weightflow run NAME` does), with some settings changed."""
-    model, kw = experiment.train_kwargs(experiment.read(experiment.locate(name)))
-    kw = {k: v for k, v in kw.items() if v is not None}
-    if "steps" in changes:
-        kw.pop("epochs", None)
-    kw.update(changes)
-    return wf.train(wf.MLP(**model), kw.pop("data"), **kw)
-
 # %% [markdown]
 # ## 1. The data
 #
@@ -64,7 +54,7 @@ print(f"X {data.X.shape}; proportion of y = 1: whole {data.y.mean():.4f}, "
 # `weightflow run mass-shuffle-adam`. The cost is printed every 1000 steps as in the notebook.
 
 # %%
-run = from_experiment("mass-shuffle-adam", steps=STEPS)
+run = experiment.train("mass-shuffle-adam", steps=STEPS)
 loss, steps = run.history["train_loss"], run.steps
 for st, c in zip(steps, loss):
     if st % (STEPS // 30) == 0:
@@ -206,7 +196,7 @@ for f in wf.diagnose(run):
 # matters a little.
 
 # %%
-sine = from_experiment("mass-shuffle-adam-sine", steps=SINE_STEPS)
+sine = experiment.train("mass-shuffle-adam-sine", steps=SINE_STEPS)
 print(f"train accuracy {sine.metrics['train_accuracy']:.4f}, test accuracy {sine.metrics['test_accuracy']:.4f}"
       f"  (the notebook: 0.89 and 0.85; cost 1.34 -> 0.22)")
 print(f"cost {sine.history['train_loss'][0]:.3f} -> {sine.metrics['train_loss']:.3f}")

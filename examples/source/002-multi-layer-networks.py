@@ -43,17 +43,6 @@ from weightflow.datasets import Dataset, load, split
 from weightflow.viz import (BoundaryOverlay, BoundaryPanels, ConfusionMatrix, DecisionBoundary, InputImages,
                             NetworkDiagram, SuccessRate, TrainingCurves, UnitWeightImages)
 
-
-def from_experiment(name, data=None, **changes):
-    """Train experiments/NAME.toml (what `weightflow run NAME` does), with some settings changed."""
-    model, kw = experiment.train_kwargs(experiment.read(experiment.locate(name)))
-    kw = {k: v for k, v in kw.items() if v is not None}
-    if "steps" in changes:
-        kw.pop("epochs", None)
-    kw.update(changes)
-    dataset = kw.pop("data")
-    return wf.train(wf.MLP(**model), dataset if data is None else data, **kw)
-
 # %% [markdown]
 # ## 1. XOR and a 2-2-1 tanh network
 #
@@ -277,7 +266,7 @@ InputImages.from_run(softmax, per_class=5).plot();
 UnitWeightImages.from_run(softmax).plot();
 
 # %%
-mlps = {act: from_experiment(f"digits-{act}", data=train_part, epochs=DIGITS_EPOCHS, test_size=0.2)
+mlps = {act: experiment.train(f"digits-{act}", data=train_part, epochs=DIGITS_EPOCHS, test_size=0.2)
         for act in ("tanh", "relu")}
 fig, axes = plt.subplots(1, 2, figsize=(13, 4))
 for (act, r), color in zip(mlps.items(), ("C0", "C3")):
@@ -318,7 +307,7 @@ ConfusionMatrix.from_run(mlps["relu"], split="test").plot();
 
 # %%
 for name, paper in (("mnist1d-logistic", 0.32), ("mnist1d-mlp", 0.68)):
-    r = from_experiment(name, steps=MNIST1D_STEPS, diagnose=False)
+    r = experiment.train(name, steps=MNIST1D_STEPS, diagnose=False)
     print(f"{name}: train {r.metrics['train_accuracy']:.3f}, test {r.metrics['test_accuracy']:.3f} (the paper: {paper})")
 
 # %% [markdown]
@@ -340,7 +329,7 @@ if mnist is not None:
     m = split(mnist, test_size="given")
     mnist_train = Dataset(m.X_train, m.y_train, feature_names=mnist.feature_names, name="mnist")
     for name in MNIST_RUNS:   # experiments/mnist-*.toml record every 469 steps (an epoch of 60000 images)
-        r = from_experiment(name, data=mnist_train, epochs=MNIST_EPOCHS, test_size=0.2,
+        r = experiment.train(name, data=mnist_train, epochs=MNIST_EPOCHS, test_size=0.2,
                             **({"record_every": 1} if QUICK else {}))
         acc = float((r.predict(m.X_test) == m.y_test).mean())
         print(f"{name}: validation {r.metrics['test_accuracy']:.4f}, test {acc:.4f}")

@@ -130,6 +130,30 @@ def train_kwargs(cfg: dict) -> tuple[dict, dict]:
     return mlp, kw
 
 
+def train(name_or_path: str | Path, data=None, **changes):
+    """Train a single-configuration experiment (what ``weightflow run NAME`` trains) and return the Run.
+
+    ``changes``: ``weightflow.train`` keyword arguments over the file's (``steps`` replaces its
+    ``epochs`` and the other way round); ``data``: another dataset in place of the file's.
+    """
+    return train_config(read(locate(str(name_or_path))), data, **changes)
+
+
+def train_config(cfg: dict, data=None, **changes):
+    """``train`` for an experiment already read (``read``, ``quick``, ``with_length``)."""
+    from .model import MLP
+    from .training import train as train_run
+
+    mlp, kw = train_kwargs(cfg)
+    kw = {k: v for k, v in kw.items() if v is not None}
+    for a, b in (("steps", "epochs"), ("epochs", "steps")):
+        if a in changes:
+            kw.pop(b, None)
+    kw.update(changes)
+    dataset = kw.pop("data")
+    return train_run(MLP(**mlp), dataset if data is None else data, **kw)
+
+
 def names(folder: Path = EXPERIMENTS) -> list[tuple[str, str]]:
     """``[(name, first comment line or description), ...]`` of the experiment files in ``folder``."""
     return [(path.stem, describe(path)) for path in sorted(folder.glob("*.toml"))]

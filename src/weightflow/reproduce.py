@@ -93,12 +93,7 @@ def run_one(path: Path, runs: Path, quick: bool = False) -> Outcome:
 
 
 def _single(cfg: dict, out: Path) -> tuple[dict, str]:
-    from .model import MLP
-    from .training import train
-
-    mlp, kw = ex.train_kwargs(cfg)
-    run = train(MLP(**mlp), kw.pop("data"), out=out, force=True, progress=False, diagnose=False,
-                **{k: v for k, v in kw.items() if v is not None})
+    run = ex.train_config(cfg, out=out, force=True, progress=False, diagnose=False)
     return {k: float(v) for k, v in run.metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}, ""
 
 
