@@ -21,22 +21,25 @@ def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, pe
     ``grid``), and each member's initial weight matrices times its ``init_scale``.
 
     For a named rule this is one compiled program (cached per model, rule and options; the seeds,
-    learning rate and grid values are its inputs), so starting a run never executes op by op."""
+    learning rate and grid values are its inputs), so starting a run never executes op by op. The
+    state comes back as numpy arrays: taking one member out of it (a single run) or copying the
+    initial parameters then costs no program, and the chunk puts it on the device at its first call."""
+    use_compilation_cache()  # before the first compile of a run: the start comes from disk too
     n = len(seeds)
-    given = None if init is None else [jnp.asarray(p) for p in model.check_params(init)]
-    inputs = (jnp.asarray(seeds, jnp.uint32), given,
-              jnp.asarray([1.0] * n if init_scale is None else init_scale, jnp.float32),
-              jnp.asarray(lr, jnp.float32), {k: jnp.asarray(v) for k, v in (member_values or {}).items()})
+    given = None if init is None else [np.asarray(p, np.float32) for p in model.check_params(init)]
+    inputs = (np.asarray(seeds, np.uint32), given,
+              np.asarray([1.0] * n if init_scale is None else init_scale, np.float32),
+              np.asarray(lr, np.float32), {k: np.asarray(v) for k, v in (member_values or {}).items()})
     if isinstance(optimizer, str):
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-        return _compiled_init(model, optimizer, frozen, perm_len)(*inputs)
-    return _init_members(model, optimizer, dict(options), perm_len, *inputs)
+        return jax.device_get(_compiled_init(model, optimizer, frozen, perm_len)(*inputs))
+    start = jax.jit(functools.partial(_init_members, model, optimizer, dict(options), perm_len))
+    return jax.device_get(start(*inputs))  # a custom optax object: one program too, not kept
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8)  # bounded: a long process training many shapes keeps only the recent ones
 def _compiled_init(model: MLP, rule: str, options: tuple, perm_len: int):
     """One jitted program per model, rule and options (jax retraces it for given initial parameters)."""
-    use_compilation_cache()  # before the first compile of a run: the start comes from disk too
     return jax.jit(functools.partial(_init_members, model, rule, dict(options), perm_len))
 
 
