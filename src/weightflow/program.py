@@ -237,8 +237,8 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
     programs are kept: a long process that trains many shapes does not grow without bound."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items()))
     custom = opt.tx if opt.name == "custom" else None
-    key = (model, loss, opt.name, id(custom), None if opt.lr_in_state else float(lr), frozen, sched, n_train,
-           has_test, padded, population)
+    key = (model, loss, opt.name, id(custom), None if opt.lr_in_state else float(lr), frozen, sched,
+           frames_per_iteration(sched), n_train, has_test, padded, population)
     hit = _CHUNKS.get(key)
     if hit is not None and hit[1] is custom:
         _CHUNKS.move_to_end(key)
