@@ -169,3 +169,15 @@ def test_train_data_and_the_numpy_start_equal_the_plain_conversions():
             np.testing.assert_array_equal(got[m], np.asarray(want))
     counts = collections.Counter(a.dtype for a in jax.tree_util.tree_leaves(state))
     assert set(counts) <= {np.dtype(np.float32), np.dtype(np.int32), np.dtype(np.uint32)}
+
+
+def test_the_compilation_cache_folder_and_turning_it_off(monkeypatch, tmp_path):
+    before = jax.config.jax_compilation_cache_dir
+    try:
+        monkeypatch.setenv("WEIGHTFLOW_CACHE", str(tmp_path))
+        assert program.use_compilation_cache.__wrapped__() == str(tmp_path / "jax")  # beside the datasets
+        assert (tmp_path / "jax").is_dir() and jax.config.jax_compilation_cache_dir == str(tmp_path / "jax")
+        monkeypatch.setenv("WEIGHTFLOW_CACHE", "off")
+        assert program.use_compilation_cache.__wrapped__() is None
+    finally:
+        jax.config.update("jax_compilation_cache_dir", before)

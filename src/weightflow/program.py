@@ -201,17 +201,18 @@ CACHE_BYTES = 1 << 30  # the on-disk compilation cache keeps at most this much (
 @functools.cache
 def use_compilation_cache() -> str | None:
     """Turn on jax's persistent compilation cache (once per process), so a second run of the same shape
-    loads its program instead of compiling it. In ``$WEIGHTFLOW_CACHE`` or the user's cache directory
-    (``$XDG_CACHE_HOME/weightflow/jax``, default ``~/.cache/weightflow/jax``); ``WEIGHTFLOW_CACHE=off``
-    turns it off. Returns the directory used (None when off)."""
+    loads its program instead of compiling it. In the ``jax`` folder of weightflow's cache folder (the
+    one the generated datasets use): ``$WEIGHTFLOW_CACHE/jax``, else ``$XDG_CACHE_HOME/weightflow/jax``,
+    else ``~/.cache/weightflow/jax``; ``WEIGHTFLOW_CACHE=off`` turns it off. Returns the directory used
+    (None when off)."""
     import os
     from pathlib import Path
 
     choice = os.environ.get("WEIGHTFLOW_CACHE", "")
     if choice.lower() in ("0", "off", "no", "false"):
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    directory = Path(choice) if choice else base / "weightflow" / "jax"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "weightflow"
+    directory = (Path(choice).expanduser() if choice else base) / "jax"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: compile every time rather than fail
