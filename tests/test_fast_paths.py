@@ -14,7 +14,7 @@ import pytest
 import weightflow as wf
 from weightflow import losses, program, schedule
 from weightflow.optim import make_optimizer
-from weightflow.state import initial_state
+from weightflow.state import first_member, initial_state
 
 NET = wf.MLP([2, 3, 1], activation="tanh")
 
@@ -154,15 +154,21 @@ def test_the_program_cache_keeps_only_the_recent_programs():
     assert program.compiled_chunk(NET, "bce", opt, 0.1, {}, sched, 1000, False, False, False) is not made[0]
 
 
-def test_train_data_and_the_numpy_start_equal_the_plain_conversions():
+def test_train_data_and_first_member_equal_the_plain_conversions():
     sp = wf.datasets.split(wf.datasets.load("moons"), test_size=0.25, seed=1)
     data = program.train_data(sp)
     for got, want in zip(data, (jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
                                 jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))):
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
-    state = initial_state(NET, "adam", 1e-3, {}, [0, 5], None, 0)
-    assert all(isinstance(a, np.ndarray) for a in jax.tree_util.tree_leaves(state))
+    state = jax.device_get(initial_state(NET, "adam", 1e-3, {}, [0, 5], None, 0))
+    one = initial_state(NET, "adam", 1e-3, {}, [0], None, 0)
+    before = program.compilations().programs
+    first = first_member(one)
+    assert program.compilations().programs == before  # no program compiled to take the member out
+    assert all(isinstance(a, jax.Array) for a in jax.tree_util.tree_leaves(first))
+    for a, b in zip(jax.tree_util.tree_leaves(first), jax.tree_util.tree_leaves(state)):
+        np.testing.assert_array_equal(np.asarray(a), b[0])
     for m, seed in enumerate([0, 5]):  # member m is the model's own draw from its seed
         key = jax.random.split(jax.random.PRNGKey(seed), 3)[0]
         for got, want in zip(state.params, NET.init_params(key)):

@@ -247,12 +247,31 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
     use_compilation_cache()
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded)
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
-    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk,
-                       compiler_options=compiler_options())
+    fn = jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk
+    compiled = jax.jit(fn, compiler_options=compiler_options())
+    if population:
+        compiled = _keeping_member_sharding(fn, compiled)
     _CHUNKS[key] = (compiled, custom)
     while len(_CHUNKS) > CHUNK_CACHE_SIZE:
         _CHUNKS.popitem(last=False)
     return compiled
+
+
+def _keeping_member_sharding(fn, compiled):
+    """``compiled`` (``fn`` jitted) for a population whose state may be spread over the devices by member: its outputs
+    (all with a leading member axis) keep the input state's sharding. Left free, XLA may give a leaf
+    it passes through another sharding, and the next chunk's call compiles the program again."""
+    pinned = {}
+
+    def call(state, xs, data):
+        sharding = getattr(jax.tree_util.tree_leaves(state)[0], "sharding", None)
+        if not isinstance(sharding, jax.sharding.NamedSharding) or len(sharding.device_set) == 1:
+            return compiled(state, xs, data)
+        if sharding not in pinned:
+            pinned[sharding] = jax.jit(fn, out_shardings=sharding, compiler_options=compiler_options())
+        return pinned[sharding](state, xs, data)
+
+    return call
 
 
 def train_data(split) -> TrainData:
