@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import time
 
+import weightflow as wf  # first: it gives XLA one CPU device per core before jax starts
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-import weightflow as wf
 from weightflow import losses, program, training
 from weightflow.resolve import resolve
 from weightflow.schedule import plan_chunks

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import collections
 
+import weightflow as wf  # before jax: weightflow gives XLA one CPU device per core, as other test files see it
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 
-import weightflow as wf
 from weightflow import losses, program, schedule
 from weightflow.optim import make_optimizer
 from weightflow.state import first_member, initial_state
