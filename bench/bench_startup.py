@@ -12,7 +12,8 @@ Targets (issue 13): train <= 2x import jax cold, <= 1.5x warm.
 
     python bench/bench_startup.py [--repeats 5] [--python PATH]
 
-``weightflow`` runs as ``python -m weightflow`` with this checkout's ``src`` first on PYTHONPATH.
+``weightflow`` runs as ``python -m weightflow`` with this checkout's ``src`` (or ``--src DIR``) first on
+PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--src", default=str(SRC), help="the weightflow source folder to time (default: this checkout's)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wf-startup-"))
-    base = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    base = {**os.environ, "PYTHONPATH": f"{args.src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     warm_dir = tmp / "warm-cache"
     table = variants(args.python, tmp)
     for cmd, cache in table.values():  # fill the warm cache: the same shapes, the default lr and seed
