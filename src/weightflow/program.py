@@ -10,6 +10,7 @@ then takes its optimizer steps; a chunk is a ``lax.scan`` over a fixed number of
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import jax
@@ -78,6 +79,11 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         sums = losses.sum_terms(terms_of(params, xt, y), loss)
         return sums[0], sums[1]
 
+    # A carried cost is unknown (NaN) only before a run's first step: the chunk evaluates the cost of
+    # the parameters it starts from once, and step 0 takes it from here. (A per-step lax.cond on the
+    # cost being known becomes a select under a population's vmap, which evaluates both branches.)
+    start_cost = []
+
     def step(state: TrainState, data: TrainData):
         """One update; returns the new state and, with full batches, the metric terms (2, n) of the
         old parameters (None for minibatches)."""
@@ -110,9 +116,9 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         if opt.uses_gradients:
             (value, terms), grads = jax.value_and_grad(batch_loss, has_aux=True)(state.params)
         else:
-            if carried:  # the rule knows the cost of its parameters: skip this forward pass (cond runs one branch)
+            if carried:  # the rule knows the cost of its parameters (see first_cost): no forward pass here
                 known = jnp.asarray(opt.carried_value(state.opt_state), data.xt.dtype)
-                value, terms = jax.lax.cond(jnp.isfinite(known), lambda: known, lambda: value_fn(state.params)), None
+                value, terms = jnp.where(state.step == 0, start_cost[0], known), None
             else:
                 value, terms = batch_loss(state.params)
             grads = jax.tree_util.tree_map(jnp.zeros_like, state.params)
@@ -176,6 +182,8 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
 
     def chunk(state, xs, data):
         xs = tuple(x.reshape(-1, group) for x in xs)
+        if carried:
+            start_cost[:] = [losses.reduce(terms_of(state.params, data.xt, data.y)[0], loss)]  # as value_fn
         state, per_block = jax.lax.scan(lambda c, x: blocks(c, x, data), state, xs)
         at_end = (*objective(state.params, data.xt, data.y), *test_metrics(state.params, data, True),
                   *stats(state.opt_state))
@@ -205,17 +213,18 @@ CACHE_BYTES = 1 << 30  # the on-disk compilation cache keeps at most this much (
 @functools.cache
 def use_compilation_cache() -> str | None:
     """Turn on jax's persistent compilation cache (once per process), so a second run of the same shape
-    loads its program instead of compiling it. In ``$WEIGHTFLOW_CACHE`` or the user's cache directory
-    (``$XDG_CACHE_HOME/weightflow/jax``, default ``~/.cache/weightflow/jax``); ``WEIGHTFLOW_CACHE=off``
-    turns it off. Returns the directory used (None when off)."""
+    loads its program instead of compiling it. In the ``jax`` folder of weightflow's cache folder (the
+    one the generated datasets use): ``$WEIGHTFLOW_CACHE/jax``, else ``$XDG_CACHE_HOME/weightflow/jax``,
+    else ``~/.cache/weightflow/jax``; ``WEIGHTFLOW_CACHE=off`` turns it off. Returns the directory used
+    (None when off)."""
     import os
     from pathlib import Path
 
     choice = os.environ.get("WEIGHTFLOW_CACHE", "")
     if choice.lower() in ("0", "off", "no", "false"):
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    directory = Path(choice) if choice else base / "weightflow" / "jax"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "weightflow"
+    directory = (Path(choice).expanduser() if choice else base) / "jax"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: compile every time rather than fail
@@ -227,30 +236,96 @@ def use_compilation_cache() -> str | None:
     return str(directory)
 
 
-_CHUNKS: dict = {}
+CHUNK_CACHE_SIZE = 8  # compiled chunk programs kept in memory (least recently used dropped first)
+_CHUNKS: "OrderedDict[tuple, tuple]" = OrderedDict()  # key -> (compiled, the custom optax object or None)
 
 
 def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population,
                    has_val: bool = False):
     """``build_chunk`` jitted, and for a population vmapped over the members' states (data and the
     block plan are shared). Reused across runs with the same static configuration: jax caches
-    compiled code per jitted function, and a new closure would compile again. Custom optax objects
-    are not cached: their hyperparameters are hidden in closures."""
+    compiled code per jitted function, and a new closure would compile again. A custom optax object
+    hides its hyperparameters in closures, so it is reused only when the same object is passed again
+    (the cache keeps it alive, so its id cannot be taken by another). At most CHUNK_CACHE_SIZE
+    programs are kept: a long process that trains many shapes does not grow without bound."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items()))
-    key = (model, loss, opt.name, None if opt.lr_in_state else float(lr), frozen, sched, n_train, has_test, padded,
-           population, has_val)
-    if opt.name != "custom" and key in _CHUNKS:
-        return _CHUNKS[key]
+    custom = opt.tx if opt.name == "custom" else None
+    key = (model, loss, opt.name, id(custom), None if opt.lr_in_state else float(lr), frozen, sched,
+           frames_per_iteration(sched), n_train, has_test, padded, population, has_val)
+    hit = _CHUNKS.get(key)
+    if hit is not None and hit[1] is custom:
+        _CHUNKS.move_to_end(key)
+        return hit[0]
     use_compilation_cache()
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val)
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
-    compiled = jax.jit(jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk,
-                       compiler_options=compiler_options())
-    if opt.name != "custom":
-        if len(_CHUNKS) > 64:
-            _CHUNKS.clear()
-        _CHUNKS[key] = compiled
+    fn = jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk
+    compiled = jax.jit(fn, compiler_options=compiler_options())
+    if population:
+        compiled = _keeping_member_sharding(fn, compiled)
+    _CHUNKS[key] = (compiled, custom)
+    while len(_CHUNKS) > CHUNK_CACHE_SIZE:
+        _CHUNKS.popitem(last=False)
     return compiled
+
+
+def _keeping_member_sharding(fn, compiled):
+    """``compiled`` (``fn`` jitted) for a population whose state may be spread over the devices by member: its outputs
+    (all with a leading member axis) keep the input state's sharding. Left free, XLA may give a leaf
+    it passes through another sharding, and the next chunk's call compiles the program again."""
+    pinned = {}
+
+    def call(state, xs, data):
+        sharding = getattr(jax.tree_util.tree_leaves(state)[0], "sharding", None)
+        if not isinstance(sharding, jax.sharding.NamedSharding) or len(sharding.device_set) == 1:
+            return compiled(state, xs, data)
+        if sharding not in pinned:
+            pinned[sharding] = jax.jit(fn, out_shardings=sharding, compiler_options=compiler_options())
+        return pinned[sharding](state, xs, data)
+
+    return call
+
+
+def train_data(split) -> TrainData:
+    """A split's arrays on the device, feature-major, put there directly (``jnp.asarray`` of a
+    transposed or int64 array would compile a small conversion program per shape)."""
+    def put(a, dtype):
+        return jax.device_put(np.ascontiguousarray(a, dtype))
+
+    return TrainData(put(split.X_train.T, np.float32), put(split.y_train, np.int32),
+                     put(split.X_test.T, np.float32), put(split.y_test, np.int32))
+
+
+class Compilations(NamedTuple):
+    """Programs jax compiled or loaded from its persistent cache in this process (``from_cache`` of
+    them loaded), and the seconds spent on them."""
+
+    programs: int
+    from_cache: int
+    seconds: float
+
+
+_COUNTS = {"programs": 0, "from_cache": 0, "seconds": 0.0}
+
+
+def _on_duration(event: str, duration: float, **_) -> None:
+    if event == "/jax/core/compile/backend_compile_duration":
+        _COUNTS["programs"] += 1
+        _COUNTS["seconds"] += duration
+
+
+def _on_event(event: str, **_) -> None:
+    if event == "/jax/compilation_cache/cache_hits":
+        _COUNTS["from_cache"] += 1
+
+
+jax.monitoring.register_event_duration_secs_listener(_on_duration)
+jax.monitoring.register_event_listener(_on_event)
+
+
+def compilations() -> Compilations:
+    """Counts since this module was imported; the difference of two calls counts a run's programs."""
+    return Compilations(_COUNTS["programs"], _COUNTS["from_cache"], round(_COUNTS["seconds"], 6))
 
 
 def unpack_blocks(flat: np.ndarray, shapes: list[tuple], n_head: int = 4) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -21,6 +21,7 @@ __all__ = ["Schedule", "ChunkPlan", "make_schedule", "plan_chunks", "frames_per_
 
 CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often the host looks in
 SMALL_BLOCK = 8  # blocks of at most this many steps are unrolled
+LEAN_STEPS = 2048  # runs shorter than this record one frame per loop iteration (see frames_per_iteration)
 MAX_CHUNK_FLOATS = 1 << 24  # floats one chunk may return (members x blocks x block width)
 # member x float x steps per chunk, about a second of work on a CPU core: a large population's chunk
 # stays short, so the progress bar moves and Ctrl-C is answered (4096 members of a 2-4-1 net: ~480 steps)
@@ -54,8 +55,11 @@ def make_schedule(n_train: int, steps, epochs, batch_size, record_every, eval_ev
 def frames_per_iteration(sched: Schedule) -> int:
     """Frames one loop iteration records: several when frames are only a few steps apart (4 at a
     frame every step), so that the loop's fixed cost is shared and their train metrics are summed
-    in one product."""
+    in one product. A short run (under LEAN_STEPS steps) takes one: it would not win back the
+    compile time of the larger program (about half of a small net's compile)."""
     k = sched.record_every
+    if sched.steps < LEAN_STEPS:
+        return 1
     return max(1, SMALL_BLOCK // (2 * k)) if k <= SMALL_BLOCK else 1
 
 

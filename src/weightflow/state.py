@@ -21,22 +21,25 @@ def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, pe
     ``grid``), and each member's initial weight matrices times its ``init_scale``.
 
     For a named rule this is one compiled program (cached per model, rule and options; the seeds,
-    learning rate and grid values are its inputs), so starting a run never executes op by op."""
+    learning rate and grid values are its inputs), so starting a run never executes op by op (the
+    inputs go in as numpy; take a single run's member out with ``first_member``, not ``a[0]``, which
+    compiles a program per leaf shape)."""
+    use_compilation_cache()  # before the first compile of a run: the start comes from disk too
     n = len(seeds)
-    given = None if init is None else [jnp.asarray(p) for p in model.check_params(init)]
-    inputs = (jnp.asarray(seeds, jnp.uint32), given,
-              jnp.asarray([1.0] * n if init_scale is None else init_scale, jnp.float32),
-              jnp.asarray(lr, jnp.float32), {k: jnp.asarray(v) for k, v in (member_values or {}).items()})
+    given = None if init is None else [np.asarray(p, np.float32) for p in model.check_params(init)]
+    inputs = (np.asarray(seeds, np.uint32), given,
+              np.asarray([1.0] * n if init_scale is None else init_scale, np.float32),
+              np.asarray(lr, np.float32), {k: np.asarray(v) for k, v in (member_values or {}).items()})
     if isinstance(optimizer, str):
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
         return _compiled_init(model, optimizer, frozen, perm_len)(*inputs)
-    return _init_members(model, optimizer, dict(options), perm_len, *inputs)
+    start = jax.jit(functools.partial(_init_members, model, optimizer, dict(options), perm_len))
+    return start(*inputs)  # a custom optax object: one program too, not kept
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8)  # bounded: a long process training many shapes keeps only the recent ones
 def _compiled_init(model: MLP, rule: str, options: tuple, perm_len: int):
     """One jitted program per model, rule and options (jax retraces it for given initial parameters)."""
-    use_compilation_cache()  # before the first compile of a run: the start comes from disk too
     return jax.jit(functools.partial(_init_members, model, rule, dict(options), perm_len))
 
 
@@ -62,6 +65,12 @@ def _init_members(model, rule, options, perm_len, seeds, given, scale, lr, membe
     return TrainState(list(params0), opt_state, perm, k_data, jnp.zeros((len(seeds),), jnp.int32))
 
 
+def first_member(state: TrainState) -> TrainState:
+    """Member 0 of a stacked state (a single run's state), sliced on the host and put back on the
+    device: no program is compiled (indexing a jax array compiles one per leaf shape)."""
+    return jax.device_put(jax.tree_util.tree_map(lambda a: a[0], jax.device_get(state)))
+
+
 def shard_members(state: TrainState, members: int):
     """Spread the member axis over every visible device (results equal one device's); returns the
     state and the number of devices used. Needs members divisible by the device count."""
@@ -71,4 +80,5 @@ def shard_members(state: TrainState, members: int):
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
     mesh = Mesh(np.asarray(jax.devices()), ("members",))
-    return jax.device_put(state, NamedSharding(mesh, PartitionSpec("members"))), n_dev
+    # from the host: moving device arrays to a sharding would compile a slicing program per leaf shape
+    return jax.device_put(jax.device_get(state), NamedSharding(mesh, PartitionSpec("members"))), n_dev

@@ -110,7 +110,7 @@ def _hyper(values: dict) -> dict:
 def _proposal_init(key, hyper: dict):
     def init(params):
         del params
-        return ProposalState(key, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.full((), jnp.nan),
+        return ProposalState(_key_or_default(key), jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.full((), jnp.nan),
                              _hyper(hyper))
 
     return init
@@ -175,7 +175,7 @@ def random_walk(lr: float = 1.0, *, key=None, eta: float = 1.0, p_w=(1 / 3, 1 / 
         return treedef.unflatten(updates), new_state
 
     hyper = {"eta": eta, "bias_step": bias_step}
-    tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key), hyper), update)
+    tx = optax.GradientTransformationExtraArgs(_proposal_init(key, hyper), update)
     options = {"eta": eta, "p_w": p_w, "p_b": p_b, "bias_step": bias_step}
     return Optimizer("random-walk", tx, False, options, ("acceptance_rate",), _acceptance_rate,
                      in_state=tuple(hyper), carried_value=_carried_cost)
@@ -231,7 +231,7 @@ def metropolis(lr: float = 1.0, *, key=None, temperature: float = 1e-3, schedule
         return treedef.unflatten(updates), new_state
 
     hyper = {"temperature": t0, "step": step, "bias_step": b_step}
-    tx = optax.GradientTransformationExtraArgs(_proposal_init(_key_or_default(key), hyper), update)
+    tx = optax.GradientTransformationExtraArgs(_proposal_init(key, hyper), update)
     options = {"temperature": t0, "schedule": schedule, "decay": decay, "proposal": proposal, "step": step,
                "bias_step": b_step, "bound": bound}
     return Optimizer("metropolis", tx, False, options, ("acceptance_rate",), _acceptance_rate,

@@ -1,0 +1,190 @@
+"""The engine's faster paths against plain ones (to 1e-6), and the fixed costs they remove: programs
+compiled per run, cost evaluations per random-walk step under vmap, the bounded program cache."""
+
+from __future__ import annotations
+
+import collections
+
+import weightflow as wf  # before jax: weightflow gives XLA one CPU device per core, as other test files see it
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from weightflow import losses, program, schedule
+from weightflow.optim import make_optimizer
+from weightflow.state import first_member, initial_state
+
+NET = wf.MLP([2, 3, 1], activation="tanh")
+
+
+def _train(**kw):
+    args = dict(steps=60, record_every=1, test_size=0, progress=False, diagnose=False)
+    return wf.train(NET, "xor", **{**args, **kw})
+
+
+def _close(a, b):
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def _counts(jaxpr, name: str) -> list[int]:
+    """For every ``while`` loop in ``jaxpr`` (nested ones too): how many ``name`` equations its body holds,
+    counting the bodies of inner loops, conds and jits inside it."""
+    found = []
+
+    def inner(eqn):
+        for v in eqn.params.values():
+            for j in (v if isinstance(v, (list, tuple)) else [v]):
+                j = getattr(j, "jaxpr", j)
+                if hasattr(j, "eqns"):
+                    yield j
+
+    def total(j):
+        return sum((e.primitive.name == name) + sum(total(i) for i in inner(e)) for e in j.eqns)
+
+    def walk(j):
+        for e in j.eqns:
+            if e.primitive.name == "while":
+                found.append(total(e.params["body_jaxpr"].jaxpr))
+            for i in inner(e):
+                walk(i)
+
+    walk(jaxpr)
+    return found
+
+
+@pytest.mark.parametrize("population", [False, True])
+def test_a_random_walk_step_evaluates_the_cost_three_times_also_under_vmap(population):
+    # 16 steps a frame: the steps run in a loop whose body is exactly one step; each cost evaluation
+    # of the 2-3-1 net is two matrix products (with the cost carried, the current one is not evaluated)
+    sched = schedule.make_schedule(4, 64, None, None, 16, None)
+    opt = make_optimizer("random-walk")
+    chunk = program.build_chunk(NET, "bce", opt, sched, 4, False, False)
+    state = initial_state(NET, "random-walk", 1.0, {}, [0, 1], None, 0)
+    if not population:
+        state = jax.tree_util.tree_map(lambda a: a[0], state)
+    else:
+        chunk = jax.vmap(chunk, in_axes=(0, None, None), axis_name=program.MEMBERS)
+    data = program.train_data(wf.datasets.split(wf.datasets.load("xor"), test_size=0))
+    plan = schedule.plan_chunks(sched, 2, 20)
+    jaxpr = jax.make_jaxpr(chunk)(state, plan.chunk(0)[2:], data).jaxpr
+    assert max(_counts(jaxpr, "dot_general")) == 3 * 2
+
+
+def _random_walk_by_hand(steps: int, seed: int = 0):
+    """The rule's update called step by step with the cost of the current parameters evaluated every
+    time (the plain path: no carried cost); returns every frame's parameters (steps + 1, ...)."""
+    sp = wf.datasets.split(wf.datasets.load("xor"), test_size=0)
+    xt, y = jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train)
+    opt = make_optimizer("random-walk")
+    st = jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), initial_state(NET, "random-walk", 1.0, {}, [seed],
+                                                                             None, 0))
+
+    def cost(p):
+        return losses.loss_value(NET.forward_t(p, xt), y, "bce", NET.output)
+
+    @jax.jit
+    def step(params, opt_state):
+        updates, opt_state = opt.tx.update(None, opt_state, params, value=cost(params), value_fn=cost)
+        return [p + u for p, u in zip(params, updates)], opt_state
+
+    params, opt_state, frames = st.params, st.opt_state, []
+    for _ in range(steps + 1):
+        frames.append([np.asarray(p) for p in params])
+        params, opt_state = step(params, opt_state)
+    return frames
+
+
+@pytest.mark.parametrize("population", [None, 2])
+def test_the_carried_cost_path_equals_evaluating_the_cost_every_step(population):
+    run = _train(optimizer="random-walk", steps=40, population=population, seed=0, chunk_steps=16)
+    frames = _random_walk_by_hand(40)
+    for i, name in enumerate(NET.param_names):
+        got = run.frames[i][0] if population else run.frames[i]
+        _close(got, np.stack([f[i] for f in frames[:40]]))
+        _close(run.params[i][0] if population else run.params[i], frames[40][i])
+
+
+def test_one_frame_per_iteration_equals_four(monkeypatch):
+    """Short runs record one frame per loop iteration (a smaller program); longer ones four."""
+    lean = _train(steps=64, optimizer="adam", lr=0.05)
+    monkeypatch.setattr(schedule, "LEAN_STEPS", 0)
+    assert schedule.frames_per_iteration(schedule.make_schedule(4, 64, None, None, 1, None)) == 4
+    grouped = _train(steps=64, optimizer="adam", lr=0.05)
+    for a, b in zip(lean.frames, grouped.frames):
+        _close(a, b)
+    for col in ("train_loss", "train_accuracy"):
+        _close(lean.history[col], grouped.history[col])
+
+
+def test_at_most_two_programs_per_run_and_none_for_a_repeat():
+    run = _train(steps=96, chunk_steps=32, optimizer="adam", lr=0.01, init_scale=0.9)  # 3 chunks, a new shape
+    if "compiled_programs" not in run.metrics:
+        pytest.skip("training.py does not count its programs yet (run.metrics['compiled_programs'])")
+    assert 1 <= run.metrics["compiled_programs"] <= 2
+    again = _train(steps=96, chunk_steps=32, optimizer="adam", lr=0.02, seed=3, init_scale=0.9)
+    assert again.metrics["compiled_programs"] == 0  # another lr and seed: both programs reused
+    pop = _train(steps=96, chunk_steps=32, optimizer="sgd", lr=0.01, population=4)
+    assert 1 <= pop.metrics["compiled_programs"] <= 2
+    assert run.status == pop.status == "completed"
+
+
+def test_the_same_custom_optax_object_reuses_its_program():
+    tx = optax.chain(optax.clip(1.0), optax.sgd(0.1))
+    first = _train(steps=32, optimizer=tx)
+    before = len(program._CHUNKS), program.compilations().programs
+    second = _train(steps=32, optimizer=tx)
+    assert len(program._CHUNKS) == before[0]
+    assert program.compilations().programs - before[1] <= 1  # at most the start program, never the chunk
+    for a, b in zip(first.frames, second.frames):
+        np.testing.assert_array_equal(a, b)
+    other = _train(steps=32, optimizer=optax.chain(optax.clip(1.0), optax.sgd(0.5)))  # same shape, other object
+    assert not np.allclose(other.params[0], first.params[0])
+
+
+def test_the_program_cache_keeps_only_the_recent_programs():
+    opt = make_optimizer("gd", 0.1)
+    sched = schedule.make_schedule(4, 8, None, None, 1, None)
+    made = [program.compiled_chunk(NET, "bce", opt, 0.1, {}, sched, n, False, False, False)  # jit is lazy:
+            for n in range(1000, 1000 + 2 * program.CHUNK_CACHE_SIZE)]                       # nothing compiles
+    assert len(program._CHUNKS) <= program.CHUNK_CACHE_SIZE
+    assert program.compiled_chunk(NET, "bce", opt, 0.1, {}, sched, 1000 + 2 * program.CHUNK_CACHE_SIZE - 1,
+                                  False, False, False) is made[-1]
+    assert program.compiled_chunk(NET, "bce", opt, 0.1, {}, sched, 1000, False, False, False) is not made[0]
+
+
+def test_train_data_and_first_member_equal_the_plain_conversions():
+    sp = wf.datasets.split(wf.datasets.load("moons"), test_size=0.25, seed=1)
+    data = program.train_data(sp)
+    for got, want in zip(data, (jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
+                                jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    state = jax.device_get(initial_state(NET, "adam", 1e-3, {}, [0, 5], None, 0))
+    one = initial_state(NET, "adam", 1e-3, {}, [0], None, 0)
+    before = program.compilations().programs
+    first = first_member(one)
+    assert program.compilations().programs == before  # no program compiled to take the member out
+    assert all(isinstance(a, jax.Array) for a in jax.tree_util.tree_leaves(first))
+    for a, b in zip(jax.tree_util.tree_leaves(first), jax.tree_util.tree_leaves(state)):
+        np.testing.assert_array_equal(np.asarray(a), b[0])
+    for m, seed in enumerate([0, 5]):  # member m is the model's own draw from its seed
+        key = jax.random.split(jax.random.PRNGKey(seed), 3)[0]
+        for got, want in zip(state.params, NET.init_params(key)):
+            np.testing.assert_array_equal(got[m], np.asarray(want))
+    counts = collections.Counter(a.dtype for a in jax.tree_util.tree_leaves(state))
+    assert set(counts) <= {np.dtype(np.float32), np.dtype(np.int32), np.dtype(np.uint32)}
+
+
+def test_the_compilation_cache_folder_and_turning_it_off(monkeypatch, tmp_path):
+    before = jax.config.jax_compilation_cache_dir
+    try:
+        monkeypatch.setenv("WEIGHTFLOW_CACHE", str(tmp_path))
+        assert program.use_compilation_cache.__wrapped__() == str(tmp_path / "jax")  # beside the datasets
+        assert (tmp_path / "jax").is_dir() and jax.config.jax_compilation_cache_dir == str(tmp_path / "jax")
+        monkeypatch.setenv("WEIGHTFLOW_CACHE", "off")
+        assert program.use_compilation_cache.__wrapped__() is None
+    finally:
+        jax.config.update("jax_compilation_cache_dir", before)
