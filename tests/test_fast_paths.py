@@ -121,8 +121,6 @@ def test_one_frame_per_iteration_equals_four(monkeypatch):
 
 def test_at_most_two_programs_per_run_and_none_for_a_repeat():
     run = _train(steps=96, chunk_steps=32, optimizer="adam", lr=0.01, init_scale=0.9)  # 3 chunks, a new shape
-    if "compiled_programs" not in run.metrics:
-        pytest.skip("training.py does not count its programs yet (run.metrics['compiled_programs'])")
     assert 1 <= run.metrics["compiled_programs"] <= 2
     again = _train(steps=96, chunk_steps=32, optimizer="adam", lr=0.02, seed=3, init_scale=0.9)
     assert again.metrics["compiled_programs"] == 0  # another lr and seed: both programs reused

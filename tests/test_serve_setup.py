@@ -55,3 +55,14 @@ def test_bad_setups_get_one_line_messages(setup, start):
 def test_a_population_is_bounded_by_the_floats_it_records():
     with pytest.raises(WeightflowError, match=f"at most {MAX_FLOATS} recorded floats"):
         plan({"population": 256, "hidden": [128, 128], "steps": 1000, "record_every": 1})
+
+
+def test_regularisation_is_the_playgrounds_choice_and_rate():
+    assert plan({}).kwargs["l1"] == plan({}).kwargs["l2"] == 0.0
+    l2 = plan({"regularization": "l2", "reg_rate": 0.01}).kwargs
+    assert (l2["l1"], l2["l2"]) == (0.0, 0.01)
+    assert plan({"regularization": "l1", "reg_rate": 0.003}).kwargs["l1"] == 0.003
+    with pytest.raises(WeightflowError, match="^regularization: expected one of none, l1, l2"):
+        plan({"regularization": "l3"})
+    with pytest.raises(WeightflowError, match="^regularization rate"):
+        plan({"regularization": "l2", "reg_rate": -1})

@@ -102,17 +102,14 @@ def test_a_label_needs_a_csv():
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    """The real engine, recording its keyword arguments; it takes ``validation_split`` (which the lead's
-    train() adds) and reports a count of compiled programs, as the lead's train() will."""
+    """The real engine, recording its keyword arguments."""
     from weightflow.training import train
 
     calls = []
 
     def engine(model, data, **kw):
         calls.append(dict(kw))
-        run = train(model, data, **kw)
-        run.metrics["compiled_programs"] = 2
-        return run
+        return train(model, data, **kw)
 
     monkeypatch.setattr(train_cmd, "load_engine", lambda: engine)
     return calls
@@ -131,18 +128,13 @@ def test_validation_split_is_passed_only_when_given(fake_engine, tmp_path, capsy
     assert fake_engine[3]["validation_split"] == 0.1
 
 
-def test_verbose_prints_the_compiled_programs(fake_engine, tmp_path, capsys):
+def test_verbose_prints_the_compiled_programs(tmp_path, capsys):
     base = ["train", "--data", "moons", "--steps", "4", "-q"]
     assert main([*base, "--out", str(tmp_path / "a")]) == 0
     assert "compiled programs" not in capsys.readouterr().out
     assert main([*base, "-v", "--out", str(tmp_path / "b")]) == 0
-    assert "compiled programs: 2" in capsys.readouterr().out
-
-
-def test_verbose_is_quiet_about_a_metric_the_engine_does_not_give(tmp_path, capsys):
-    assert main(["train", "--data", "moons", "--steps", "4", "-q", "-v", "--out", str(tmp_path / "a")]) == 0
-    run = wf.load_run(tmp_path / "a")
-    assert ("compiled programs" in capsys.readouterr().out) == ("compiled_programs" in run.metrics)
+    n = wf.load_run(tmp_path / "b").metrics["compiled_programs"]
+    assert 0 <= n <= 2 and f"compiled programs: {n}" in capsys.readouterr().out
 
 
 def test_validation_split_through_the_real_engine(tmp_path, capsys):

@@ -3,7 +3,7 @@
 The format is the sweep's (see :mod:`weightflow.sweep`) with one configuration instead of lists:
 ``[data]`` (name, options, test_size, validation_split, standardize), ``[model]`` (hidden, activation,
 output, init, bias_init, bias, loss, init_scale), ``[train]`` (optimizer, lr, options, steps or epochs,
-batch_size, record_every, eval_every, seed, population), and optionally:
+batch_size, record_every, eval_every, seed, population, l1, l2), and optionally:
 
 - ``[notebook]``: what the source reports. ``source`` ("seed 001"), ``figure`` (its numbers in words),
   ``expected`` (a table of its numbers by our metric names, printed beside ours by ``weightflow run``)
@@ -123,7 +123,7 @@ def train_kwargs(cfg: dict) -> tuple[dict, dict]:
     kw = {"data": dataset, "optimizer": tr.get("optimizer", "adam"), "lr": tr.get("lr", 1e-3),
           "optimizer_options": tr.get("options"), "steps": tr.get("steps"), "epochs": tr.get("epochs"),
           "batch_size": tr.get("batch_size"), "record_every": tr.get("record_every"),
-          "eval_every": tr.get("eval_every"), "seed": int(tr.get("seed", 0)), "population": tr.get("population"),
+          "eval_every": tr.get("eval_every"), "seed": int(tr.get("seed", 0)), "population": tr.get("population"), "l1": tr.get("l1"), "l2": tr.get("l2"),
           "test_size": data.get("test_size"), "validation_split": data.get("validation_split"),
           "standardize": data.get("standardize", False),
           "loss": model.get("loss"), "init_scale": model.get("init_scale", 1.0)}
@@ -211,7 +211,7 @@ def to_toml(config: RunConfig, name: str = "run") -> str:
                               "it cannot be written as an experiment file")
     m, s, d = config.model, config.schedule, config.data
     data = {"name": d.name, "options": dict(d.options), "test_size": d.test_size,
-            "validation_split": getattr(d, "validation_split", None), "standardize": d.standardize}
+            "validation_split": d.validation_split or None, "standardize": d.standardize}
     acts = list(m.activations)
     model = {"hidden": list(m.sizes[1:-1]), "activation": acts[0] if len(set(acts)) <= 1 and acts else acts,
              "output": m.output, "init": str(m.init), "bias_init": m.bias_init, "bias": m.bias, "loss": config.loss,
@@ -221,6 +221,6 @@ def to_toml(config: RunConfig, name: str = "run") -> str:
     train = {"optimizer": config.optimizer.name, "lr": config.optimizer.lr, "options": config.optimizer.options,
              "steps": None if config.epochs else s.steps, "epochs": config.epochs, "batch_size": s.batch_size,
              "record_every": s.record_every, "eval_every": s.eval_every, "seed": config.seed,
-             "population": config.population}
+             "population": config.population, "l1": config.l1 or None, "l2": config.l2 or None}
     head = [f"# made by weightflow run --from: trains this run again", f"name = {_value(name)}", ""]
     return "\n".join(head + _section("data", data) + _section("model", model) + _section("train", train))

@@ -50,7 +50,7 @@ class TrainState(NamedTuple):
 # build_chunk is one long closure on purpose: its inner functions share the static configuration
 # (model, loss, rule, schedule) and jax traces them together as one program.
 def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
-                padded: bool = True, has_val: bool = False):
+                padded: bool = True, has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0)):
     """The compiled program: ``chunk(state, (n_inner, do_eval), data) -> (state, per_block, at_end)``.
 
     ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
@@ -63,6 +63,8 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     parameter raveled]`` (one write per block instead of one per array; ``unpack_blocks`` splits it);
     the validation set, when ``has_val``, is evaluated with the test set.
     ``at_end``: those metrics (and optimizer stats) of the state the chunk ends with.
+    ``penalty`` (l1, l2): ``l1 * sum |W| + l2 * sum W^2`` over the weight matrices is added to the
+    loss the rule minimises; the recorded losses are the data's alone.
     """
     output = model.output
     batch = sched.batch_size
@@ -70,6 +72,16 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     k = sched.record_every
     group = frames_per_iteration(sched)
     short = padded or sched.steps % k != 0  # some block takes fewer than k steps
+
+    weights = [i for i, name in enumerate(model.param_names) if name.startswith("W")]
+
+    def regularizer(params):
+        l1, l2 = penalty
+        total = 0.0
+        for i in weights if (l1 or l2) else ():
+            total = total + (l1 * jnp.sum(jnp.abs(params[i])) if l1 else 0.0) + (
+                l2 * jnp.sum(params[i] * params[i]) if l2 else 0.0)
+        return total
 
     def terms_of(params, xt, y):
         return losses.metric_terms(model.forward_t(params, xt), y, loss, output)
@@ -107,8 +119,8 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         def batch_loss(p):
             if w is None:
                 terms = terms_of(p, xt, y)
-                return losses.reduce(terms[0], loss), terms
-            return losses.loss_value(model.forward_t(p, xt), y, loss, output, w), None
+                return losses.reduce(terms[0], loss) + regularizer(p), terms
+            return losses.loss_value(model.forward_t(p, xt), y, loss, output, w) + regularizer(p), None
 
         def value_fn(p):
             return batch_loss(p)[0]
@@ -241,7 +253,7 @@ _CHUNKS: "OrderedDict[tuple, tuple]" = OrderedDict()  # key -> (compiled, the cu
 
 
 def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population,
-                   has_val: bool = False):
+                   has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0)):
     """``build_chunk`` jitted, and for a population vmapped over the members' states (data and the
     block plan are shared). Reused across runs with the same static configuration: jax caches
     compiled code per jitted function, and a new closure would compile again. A custom optax object
@@ -251,13 +263,14 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items()))
     custom = opt.tx if opt.name == "custom" else None
     key = (model, loss, opt.name, id(custom), None if opt.lr_in_state else float(lr), frozen, sched,
-           frames_per_iteration(sched), n_train, has_test, padded, population, has_val)
+           frames_per_iteration(sched), n_train, has_test, padded, population, has_val,
+           tuple(map(float, penalty)))
     hit = _CHUNKS.get(key)
     if hit is not None and hit[1] is custom:
         _CHUNKS.move_to_end(key)
         return hit[0]
     use_compilation_cache()
-    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val)
+    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val, penalty)
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
     fn = jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk
     compiled = jax.jit(fn, compiler_options=compiler_options())
@@ -292,8 +305,9 @@ def train_data(split) -> TrainData:
     def put(a, dtype):
         return jax.device_put(np.ascontiguousarray(a, dtype))
 
+    val = (put(split.X_val.T, np.float32), put(split.y_val, np.int32)) if split.n_val else ()
     return TrainData(put(split.X_train.T, np.float32), put(split.y_train, np.int32),
-                     put(split.X_test.T, np.float32), put(split.y_test, np.int32))
+                     put(split.X_test.T, np.float32), put(split.y_test, np.int32), *val)
 
 
 class Compilations(NamedTuple):

@@ -120,9 +120,7 @@ def grid_axes(optimizer, lr, options: dict, init_scale, population):
         raise bad_input(name, f"one value of {name} for a single run", values,
                         "give --population P to train P members per value")
     rep = {k: max(v) for k, v in axes.items() if k not in ("lr", "init_scale")}
-    import jax
-
-    opt = make_optimizer(optimizer, lr0, key=jax.random.PRNGKey(0), **plain, **rep)
+    opt = make_optimizer(optimizer, lr0, **plain, **rep)  # the rules draw their default key in init
     return opt, lr0, {**plain, **rep}, axes
 
 

@@ -36,7 +36,7 @@ from .run import Run
 SECTIONS = {"data": {"name", "test_size", "validation_split", "options", "standardize"},
              "model": {"hidden", "activation", "output", "init", "init_scale", "bias_init", "loss", "bias"},
              "train": {"optimizer", "lr", "steps", "epochs", "batch_size", "population", "seed", "record_every",
-                       "eval_every", "options"},
+                       "eval_every", "options", "l1", "l2"},
              "success": {"metric", "threshold", "reach"},
              "name": None}
 
@@ -112,6 +112,7 @@ def _train_program(cfg: dict, dataset, hidden: list, activation: str, out: Path,
     lr = tr.get("lr", 1e-3)
     lr = [float(v) for v in lr] if isinstance(lr, (list, tuple)) else float(lr)
     given = {k: data[k] for k in ("validation_split",) if data.get(k) is not None}  # only when the file says
+    given.update({k: tr[k] for k in ("l1", "l2") if tr.get(k)})
     return train(model, dataset, optimizer=tr.get("optimizer", "adam"), lr=lr,
                  population=int(tr.get("population", 64)), init_scale=model_cfg.get("init_scale", 1.0),
                  steps=tr.get("steps"), epochs=tr.get("epochs"), batch_size=tr.get("batch_size"),

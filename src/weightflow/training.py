@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .model import MLP
-from .program import TrainData, compiled_chunk, unpack_blocks
+from .program import compilations, compiled_chunk, train_data, unpack_blocks
 from . import record
 from .config import RunConfig
 from .datasets import Split
@@ -35,7 +34,7 @@ from .signals import Stopper, signals_deferred
 from .resolve import Resolved, resolve
 from .run import Run
 from .schedule import ChunkPlan, plan_chunks
-from .state import initial_state, shard_members
+from .state import first_member, initial_state, shard_members
 from .validate import positive_int
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
@@ -118,6 +117,7 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
     """Plan, start (or restore ``start``, a checkpoint), drive and finish a resolved run, writing it
     into ``staging`` (then renamed into place) when given."""
     try:
+        compiled_before = compilations().programs
         plan = plan_chunks(res.config.schedule, res.config.members, _width(res), chunk_steps)
         state, params0, devices = _start(res, init)
         names = res.config.model.param_names
@@ -134,6 +134,7 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
         outcome = _drive(res, plan, state, writer, progress, start, save, watch, report)  # its Stopper handles SIGTERM too
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
+            run.metrics["compiled_programs"] = compilations().programs - compiled_before  # at most 2 (start, chunk)
             if staging is not None:
                 _keep_checkpoint_if_resumable(staging.path, outcome, chunk_steps)
                 run.write_into(staging.path)
@@ -276,7 +277,7 @@ def _start(res: Resolved, init):
                           res.members.values, res.members.init_scale)
     params0 = [np.asarray(p) for p in state.params]
     if cfg.population is None:
-        return jax.tree_util.tree_map(lambda a: a[0], state), params0, 1
+        return first_member(state), params0, 1
     state, devices = shard_members(state, cfg.members)
     return state, params0, devices
 
@@ -292,13 +293,6 @@ class Outcome(NamedTuple):
     status: str
     seconds: float
     diverged_at: int | None = None  # the step whose loss diverged (single runs)
-
-
-def _train_data(res: Resolved) -> TrainData:
-    sp = res.split
-    return TrainData(jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train, jnp.int32),
-                     jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32),
-                     *((jnp.asarray(sp.X_val.T), jnp.asarray(sp.y_val, jnp.int32)) if sp.n_val else ()))
 
 
 MONITOR_SHARE = 0.05  # the diagnosis between chunks may take at most this share of the training time
@@ -322,9 +316,10 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
     ``start``: a checkpoint to continue from (its frames kept, history, end metrics, seconds);
     ``save(state, kept, hist, end, seconds)`` writes a checkpoint."""
     cfg, single = res.config, res.config.population is None
-    tdata = _train_data(res)
+    tdata = train_data(res.split)
     chunk = compiled_chunk(cfg.model, cfg.loss, res.opt, res.lr, res.options, cfg.schedule, cfg.data.n_train,
-                           cfg.data.n_test > 0, plan.padded, not single, res.split.n_val > 0)
+                           cfg.data.n_test > 0, plan.padded, not single, res.split.n_val > 0,
+                           (cfg.l1, cfg.l2))
     n_head = len(_columns(res))
     hist = np.full((cfg.members, plan.frames, n_head), np.nan, np.float32)
     end = np.full((cfg.members, n_head), np.nan)
@@ -340,7 +335,7 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
                 status = "interrupted"
                 break
             lo, real, n_inner, do_eval = plan.chunk(c)
-            xs = (jnp.asarray(n_inner), jnp.asarray(do_eval))
+            xs = (n_inner, do_eval)  # numpy: converting them on the device would compile programs
             new_state, flat, at_end = stopper.wait(lambda: jax.block_until_ready(chunk(state, xs, tdata)))
             flat = np.asarray(flat)[..., :real, :]
             at_end = np.stack([np.asarray(a, np.float64) for a in at_end], axis=-1)

@@ -27,6 +27,7 @@ _FLAG_KEYS = {
     "epochs": ("train", "epochs", None), "batch_size": ("train", "batch_size", None),
     "record_every": ("train", "record_every", None), "eval_every": ("train", "eval_every", None),
     "population": ("train", "population", None), "seed": ("train", "seed", None),
+    "l1": ("train", "l1", None), "l2": ("train", "l2", None),
 }
 
 
@@ -62,6 +63,10 @@ def _data_optional(cmd):
 @click.option("--validation-split", default=None, type=float, metavar="F",
               help="Carve this fraction of the training set off for validation (as Keras' fit; history gets "
                    "val_loss and val_accuracy).")
+@click.option("--l1", default=None, type=float, metavar="RATE",
+              help="Add RATE * sum |W| over the weight matrices to the loss (Keras' l1 kernel_regularizer).")
+@click.option("--l2", default=None, type=float, metavar="RATE",
+              help="Add RATE * sum W^2 over the weight matrices to the loss (Keras' l2 kernel_regularizer).")
 @click.option("--config", default=None, metavar="FILE",
               help="An experiment file (or a name from 'weightflow run --list'); flags given here override it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")

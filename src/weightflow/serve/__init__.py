@@ -22,8 +22,9 @@ def serve(port: int = 8765, runs: str | Path = "runs", *, open_browser: bool = F
     from .. import training  # noqa: F401  (jax loads here, in the main thread, before any training thread)
 
     server = Server(port, runs, max_trainings=max_trainings, warming=warm)
-    if warm:
-        threading.Thread(target=_warm, args=(server.sessions.ready,), daemon=True).start()
+    warmer = threading.Thread(target=_warm, args=(server.sessions.ready,), daemon=True) if warm else None
+    if warmer is not None:
+        warmer.start()
     else:
         server.sessions.ready.set()
     echo(f"weightflow playground: {server.url}  (kept runs go to {server.runs}; Ctrl-C stops)")
@@ -37,8 +38,19 @@ def serve(port: int = 8765, runs: str | Path = "runs", *, open_browser: bool = F
         pass
     finally:
         server.closing.set()
-        server.sessions.close()
+        ended = server.sessions.close()
         server.server_close()
+        if warmer is not None:
+            warmer.join(10)
+            ended = ended and not warmer.is_alive()
+    if not ended:  # a thread inside XLA when the interpreter finalises aborts the process: leave at once
+        import os
+        import sys
+
+        echo("a training was still compiling; stopped without waiting for it")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _warm(done) -> None:

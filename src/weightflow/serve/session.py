@@ -49,7 +49,7 @@ class Session:
         return dict(steps=k["steps"], epochs=None, batch_size=k["batch_size"], record_every=k["record_every"],
                     eval_every=None, test_size=k["test_size"], seed=k["seed"], init=self.init, loss=None,
                     standardize=k["standardize"], data_options=k.get("data_options"), optimizer_options=None,
-                    population=k["population"], split_seed=None, init_scale=1.0)
+                    population=k["population"], split_seed=None, init_scale=1.0, l1=k["l1"], l2=k["l2"])
 
     def _train(self) -> None:
         from ..resolve import resolve
@@ -209,8 +209,9 @@ class Sessions:
             for s in alone:
                 s.control("stop")
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop every training and wait for their threads."""
+    def close(self, timeout: float = 10.0) -> bool:
+        """Stop every training and wait for their threads; whether they all ended (a training still
+        compiling ends only when the compile does)."""
         self.closed.set()
         with self.lock:
             sessions = list(self.table.values())
@@ -218,3 +219,4 @@ class Sessions:
             s.control("stop")
         for s in sessions:
             s.thread.join(timeout)
+        return not any(s.thread.is_alive() for s in sessions)

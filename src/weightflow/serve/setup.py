@@ -36,7 +36,8 @@ MAX_FLOATS = 1 << 25  # population x frames x parameters the server keeps for on
 DEFAULTS = {"data": "moons", "noise": None, "n": 400, "test_size": 0.2, "label": None, "features": [],
             "hidden": [8, 8], "activation": "tanh", "output": "auto", "init": "glorot-uniform",
             "optimizer": "adam", "lr": 0.03, "batch_size": 0, "steps": 5000, "record_every": 10, "seed": 0,
-            "population": 1, "pace": 40, "standardize": False}
+            "population": 1, "pace": 40, "standardize": False, "regularization": "none", "reg_rate": 0.001}
+REGULARIZATIONS = ("none", "l1", "l2")  # as TensorFlow Playground: a penalty on the weights and its rate
 
 
 class Plan(NamedTuple):
@@ -160,5 +161,8 @@ def _training(s: dict) -> dict:
         test = validate.finite("test share", test, 0.0, 0.2)
         if test >= 0.9:
             raise bad_input("test share", "a fraction below 0.9", test, "e.g. 0.2")
+    kind = validate.choice(s["regularization"], REGULARIZATIONS, "regularization", "l2")
+    rate = validate.finite("regularization rate", s["reg_rate"], 0.0, 0.001)
     return {"optimizer": opt, "lr": lr, "batch_size": batch or None, "test_size": test,
-            "seed": validate.seed(s["seed"], "seed"), "standardize": validate.boolean("standardize", s["standardize"])}
+            "seed": validate.seed(s["seed"], "seed"), "standardize": validate.boolean("standardize", s["standardize"]),
+            "l1": rate if kind == "l1" else 0.0, "l2": rate if kind == "l2" else 0.0}

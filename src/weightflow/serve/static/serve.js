@@ -95,7 +95,8 @@
       activation: form.activation.value, output: form.output.value, init: form.init.value,
       optimizer: form.optimizer.value, lr: num(form.lr.value), batch_size: num(form.batch_size.value) || 0,
       steps: num(form.steps.value), record_every: num(form.record_every.value), seed: num(form.seed.value),
-      population: Number(form.population.value), pace: Number(form.pace.value)
+      population: Number(form.population.value), pace: Number(form.pace.value),
+      regularization: form.regularization.value, reg_rate: num(form.reg_rate.value) || 0
     };
   }
   function writeURL() {
