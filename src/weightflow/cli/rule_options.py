@@ -94,11 +94,13 @@ def rule_option_values(optimizer: str, flags: dict) -> dict:
 
     Raises WeightflowError when a given flag does not belong to ``optimizer`` or its value is malformed.
     """
-    from ..optim import names, option_defaults
-
     given = {k: v for k, v in flags.items() if k in _FLAG_OF and v is not None}
     if not given:
         return {}
+    from .options import load_engine
+
+    load_engine()  # optim imports jax: with Ctrl-C held while it loads (see signals.interrupts_held)
+    from ..optim import names, option_defaults
 
     name = str(optimizer).strip().lower()
     if name not in names():

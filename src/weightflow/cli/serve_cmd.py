@@ -31,4 +31,12 @@ def command(port, runs, max_trainings, open_, no_warm):
         from ..errors import bad_input
 
         raise bad_input("--port", "a free port on 127.0.0.1", port, f"pick another with --port ({e.strerror})")
-    return 0
+    # The server is done and its trainings stopped. Leave now: the interpreter's finalisation would stop
+    # daemon threads (HTTP handlers, jax's own) that may sit inside XLA's C++, which aborts the process
+    # ("terminate called ...") instead of exiting with 0.
+    import os
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -14,9 +14,10 @@ __all__ = ["Server", "serve"]
 
 
 def serve(port: int = 8765, runs: str | Path = "runs", *, open_browser: bool = False, max_trainings: int = 4,
-          echo=print, warm: bool = True) -> None:
+          echo=print, warm: bool = True) -> bool:
     """Serve the playground on http://127.0.0.1:PORT/ until Ctrl-C or SIGTERM; kept runs go to ``runs``.
-    ``warm``: compile the default setup's program first, so the first play shows frames at once."""
+    ``warm``: compile the default setup's program first, so the first play shows frames at once.
+    Returns whether every training thread ended (one still compiling ends only when its compile does)."""
     import threading
 
     from .. import training  # noqa: F401  (jax loads here, in the main thread, before any training thread)
@@ -43,14 +44,9 @@ def serve(port: int = 8765, runs: str | Path = "runs", *, open_browser: bool = F
         if warmer is not None:
             warmer.join(10)
             ended = ended and not warmer.is_alive()
-    if not ended:  # a thread inside XLA when the interpreter finalises aborts the process: leave at once
-        import os
-        import sys
-
+    if not ended:
         echo("a training was still compiling; stopped without waiting for it")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+    return ended
 
 
 def _warm(done) -> None:
