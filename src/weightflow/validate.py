@@ -58,6 +58,14 @@ def choice(value, choices: tuple[str, ...], what: str, example: str) -> str:
     return text
 
 
+def fraction(value, what: str, fix: str) -> float:
+    """A share in [0, 1) given as a number (text and booleans are refused), e.g. a held-out share."""
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    if not (ok and math.isfinite(float(value)) and 0.0 <= float(value) < 1.0):
+        raise bad_input(what, "a fraction in [0, 1)", value, fix)
+    return float(value)
+
+
 def unit_factor(value, what: str, example: str) -> float:
     """A factor in (0, 1], e.g. a decay per step."""
     v = _as_float(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ import numpy as np
 from weightflow.datasets.checks import check_bool, check_seed, fail
 from weightflow.datasets.dataset import Dataset
 from weightflow.errors import bad_input
+from weightflow.validate import fraction as check_fraction
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,12 +101,7 @@ def _check_test_size(test_size: object) -> float:
         "pass e.g. --test-size 0.2 (a fraction in [0, 1); 0 trains on everything; "
         f"{GIVEN!r} keeps a dataset's own test set)"
     )
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise bad_input("test_size", "a fraction in [0, 1)", test_size, fix)
-    value = float(test_size)
-    if not (math.isfinite(value) and 0.0 <= value < 1.0):
-        raise bad_input("test_size", "a fraction in [0, 1)", test_size, fix)
-    return value
+    return check_fraction(test_size, "test_size", fix)
 
 
 def _stratified(ds: Dataset, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -156,13 +151,8 @@ def check_validation_split(value) -> float:
     """A validation fraction in [0, 1) (None means 0)."""
     if value is None:
         return 0.0
-    fix = "pass e.g. --validation-split 0.2 (the last fifth of the training rows), or 0 for none"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise bad_input("validation_split", "a fraction in [0, 1)", value, fix)
-    v = float(value)
-    if not (math.isfinite(v) and 0.0 <= v < 1.0):
-        raise bad_input("validation_split", "a fraction in [0, 1)", value, fix)
-    return v
+    return check_fraction(value, "validation_split",
+                          "pass e.g. --validation-split 0.2 (the last fifth of the training rows), or 0 for none")
 
 
 def _carve(ds: Dataset, train: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:
