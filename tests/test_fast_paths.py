@@ -176,13 +176,59 @@ def test_train_data_and_first_member_equal_the_plain_conversions():
     assert set(counts) <= {np.dtype(np.float32), np.dtype(np.int32), np.dtype(np.uint32)}
 
 
-def test_the_compilation_cache_folder_and_turning_it_off(monkeypatch, tmp_path):
-    before = jax.config.jax_compilation_cache_dir
-    try:
-        monkeypatch.setenv("WEIGHTFLOW_CACHE", str(tmp_path))
-        assert program.use_compilation_cache.__wrapped__() == str(tmp_path / "jax")  # beside the datasets
-        assert (tmp_path / "jax").is_dir() and jax.config.jax_compilation_cache_dir == str(tmp_path / "jax")
-        monkeypatch.setenv("WEIGHTFLOW_CACHE", "off")
-        assert program.use_compilation_cache.__wrapped__() is None
-    finally:
-        jax.config.update("jax_compilation_cache_dir", before)
+def test_the_program_cache_folder_and_turning_it_off(monkeypatch, tmp_path):
+    from weightflow import program_store
+
+    monkeypatch.setenv("WEIGHTFLOW_CACHE", str(tmp_path))
+    assert program_store.store_dir.__wrapped__() == tmp_path / "programs"  # beside the datasets
+    assert (tmp_path / "programs").is_dir()
+    monkeypatch.setenv("WEIGHTFLOW_CACHE", "off")
+    assert program_store.store_dir.__wrapped__() is None
+    monkeypatch.delenv("WEIGHTFLOW_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert program_store.store_dir.__wrapped__() == tmp_path / "xdg" / "weightflow" / "programs"
+    assert not jax.config.jax_compilation_cache_dir  # jax's own cache stays off (see program_store)
+
+
+def test_a_quick_compiled_program_equals_the_plain_one(monkeypatch):
+    """Short runs compile with XLA:CPU's classic emitters (faster to compile): the same numbers to 1e-6."""
+    runs = {}
+    for quick in (True, False):
+        monkeypatch.setattr(program, "QUICK_WORK", float("inf") if quick else 0.0)
+        program._CHUNKS.clear()  # the in-memory cache does not know the tier
+        runs[quick] = _train(steps=50, optimizer="adam", lr=0.05, population=3, init_scale=0.8)
+    for a, b in zip(runs[True].frames, runs[False].frames):
+        _close(a, b)
+    for col in ("train_loss", "train_accuracy"):
+        _close(runs[True].history[col], runs[False].history[col])
+
+
+def test_only_short_runs_compile_quickly():
+    sched = lambda steps, batch=None: schedule.make_schedule(4, steps, None, batch, 1, None)  # noqa: E731
+    assert program.quick_compile(NET, sched(300), 4)  # the start-up benchmark's XOR run
+    assert program.quick_compile(wf.MLP([2, 8, 8, 1]), sched(1000), 400)
+    assert not program.quick_compile(wf.MLP([2, 8, 8, 1]), sched(2000), 400)
+    mnist = wf.MLP([784, 256, 256, 10], output="softmax")
+    assert not program.quick_compile(mnist, schedule.make_schedule(60000, None, 1, 128, 100, None), 60000)
+    assert not program.quick_compile(wf.MLP([2, 32, 32, 1]), sched(20000), 400)
+
+
+def test_the_initial_state_equals_the_jax_random_draws_it_replaced():
+    """The keys and weights are drawn on the host: against the jax program that drew them before."""
+    model = wf.MLP([3, 5, 2], activation="relu", init="he", output="softmax")
+    state = initial_state(model, "adam", 1e-3, {}, [0, 9, 2**31], None, 0, init_scale=[1.0, 0.5, 2.0])
+
+    def before(seed, scale):
+        k_init, k_data, _ = jax.random.split(jax.random.PRNGKey(seed), 3)
+        keys = jax.random.split(k_init, 2)
+        weights = [jnp.sqrt(2.0 / 3) * jax.random.normal(keys[0], (3, 5)),
+                   jnp.sqrt(2.0 / 5) * jax.random.normal(keys[1], (5, 2))]
+        return [w * scale for w in weights], k_data
+
+    for m, (seed, scale) in enumerate([(0, 1.0), (9, 0.5), (2**31, 2.0)]):
+        weights, k_data = jax.jit(before, static_argnums=1)(np.uint32(seed), scale)
+        _close(np.asarray(state.params[0])[m], weights[0])
+        _close(np.asarray(state.params[2])[m], weights[1])
+        np.testing.assert_array_equal(np.asarray(state.key)[m], np.asarray(k_data))
+    np.testing.assert_array_equal(np.asarray(state.params[1]), 0.0)
+    assert np.asarray(state.opt_state.hyperparams["learning_rate"]).tolist() == [np.float32(1e-3)] * 3

@@ -78,8 +78,10 @@ def test_run_directories_written_before_the_typed_config_still_load():
     assert run.config.data.name == "xor" and run.config.data.n_train == 4 and run.config.grid == ()
     again = wf.train(run.model, "xor", optimizer="adam", lr=0.1, steps=40, record_every=10, test_size=0,
                      progress=False)
-    for a, b in zip(run.frames, again.frames):  # the same program makes the same frames
-        np.testing.assert_array_equal(a, b)
+    for a, b in zip(run.frames, again.frames):
+        np.testing.assert_array_equal(a[0], b[0])  # the same initial weights, bit for bit (host_random)
+        # the same program, now compiled for a short run's compile time: equal to float32 rounding
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     pop = wf.load_run(FIXTURES / "run-v1-xor-grid")
     assert pop.population == 4 and pop.config.axes() == {"eta": [1, 2]}
     assert [pt for pt, _ in pop.grid_points()] == [{"eta": 1}, {"eta": 2}]

@@ -250,7 +250,9 @@ def _program(model, loss: str, n: int, eps: float):
             values = jax.lax.map(shifted, jnp.arange(2 * n), batch_size=_FD_CHUNK)
         return jax.grad(objective)(flat), (values[:n] - values[n:]) / (2 * eps)
 
-    _PROGRAMS[key] = jax.jit(program, compiler_options=_COMPILER_OPTIONS)
+    from .program_store import StoredProgram  # kept on disk too: a second check of this net loads it
+
+    _PROGRAMS[key] = StoredProgram(program, ("gradient check", key), [_COMPILER_OPTIONS])
     if len(_PROGRAMS) > 64:
         _PROGRAMS.pop(next(iter(_PROGRAMS)))
     return _PROGRAMS[key]

@@ -11,6 +11,8 @@ import difflib
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import bad_input
 
 _DEFAULT_PARAM = {"uniform": 1.0, "normal": 0.1, "lattice": 1.0}
@@ -53,26 +55,22 @@ class Initializer:
     def __str__(self) -> str:
         return self.name if self.param is None else f"{self.name}:{self.param:g}"
 
-    def weight(self, key, shape: tuple[int, int], dtype="float32"):
-        """Draw a weight matrix of ``shape`` = (fan_in, fan_out) with the jax PRNG ``key``."""
-        import jax
-        import jax.numpy as jnp
+    def weight(self, key, shape: tuple[int, int]) -> np.ndarray:
+        """Draw a float32 weight matrix of ``shape`` = (fan_in, fan_out) from the PRNG ``key`` (2,) uint32,
+        or one per key for keys (*batch, 2): (*batch, fan_in, fan_out). The draws are jax.random's
+        (``jax.random.uniform(key, shape, ...)`` etc.), made on the host (see ``host_random``)."""
+        from . import host_random as hr
 
+        keys = np.asarray(key, np.uint32)
         fan_in, fan_out = shape
-        if self.name == "glorot-uniform":
-            limit = math.sqrt(6.0 / (fan_in + fan_out))
-            return jax.random.uniform(key, shape, dtype, -limit, limit)
-        if self.name == "glorot-normal":
-            return math.sqrt(2.0 / (fan_in + fan_out)) * jax.random.normal(key, shape, dtype)
-        if self.name == "he":
-            return math.sqrt(2.0 / fan_in) * jax.random.normal(key, shape, dtype)
-        if self.name == "he-uniform":
-            limit = math.sqrt(6.0 / fan_in)
-            return jax.random.uniform(key, shape, dtype, -limit, limit)
-        if self.name == "uniform":
-            return jax.random.uniform(key, shape, dtype, -self.param, self.param)
-        if self.name == "normal":
-            return self.param * jax.random.normal(key, shape, dtype)
+        if self.name in ("glorot-uniform", "he-uniform", "uniform"):
+            limit = {"glorot-uniform": math.sqrt(6.0 / (fan_in + fan_out)), "he-uniform": math.sqrt(6.0 / fan_in),
+                     "uniform": self.param}[self.name]
+            return hr.uniform(keys, shape, -limit, limit)
+        if self.name in ("glorot-normal", "he", "normal"):
+            std = {"glorot-normal": math.sqrt(2.0 / (fan_in + fan_out)), "he": math.sqrt(2.0 / fan_in),
+                   "normal": self.param}[self.name]
+            return np.float32(std) * hr.normal(keys, shape)
         if self.name == "lattice":
-            return self.param * (jax.random.randint(key, shape, 0, 3) - 1).astype(dtype)
-        return jnp.zeros(shape, dtype)
+            return np.float32(self.param) * (hr.randint(keys, shape, 0, 3) - 1).astype(np.float32)
+        return np.zeros((*keys.shape[:-1], *shape), np.float32)

@@ -117,17 +117,21 @@ class MLP:
         return f"MLP({'-'.join(map(str, self.sizes))}, hidden {acts}, output {self.output})"
 
     # --- parameters --------------------------------------------------------------------------
-    def init_params(self, key, dtype="float32") -> list:
-        """Draw initial parameters (Keras order) from the jax PRNG ``key``."""
-        import jax
-        import jax.numpy as jnp
+    def init_params(self, key) -> list[np.ndarray]:
+        """Draw initial parameters (Keras order, float32 numpy) from the PRNG ``key`` (2,) uint32, as
+        ``jax.random`` would draw them, but on the host: no program is compiled. Keys (*batch, 2) draw
+        one set per key, each array with the leading (*batch) axes."""
+        from . import host_random as hr
 
-        keys = jax.random.split(key, self.n_layers)
+        keys = np.asarray(key, np.uint32)
+        batch = keys.shape[:-1]
+        layer_keys = hr.split(keys, self.n_layers)
         params = []
-        for k, fan_in, fan_out in zip(keys, self.sizes[:-1], self.sizes[1:]):
-            params.append(self.init.weight(k, (fan_in, fan_out), dtype))
+        for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            params.append(self.init.weight(layer_keys[..., i, :], (fan_in, fan_out)))
             if self.bias:
-                params.append(jnp.full((fan_out,), 0.0 if self.init.name == "lattice" else self.bias_init, dtype))
+                params.append(np.full((*batch, fan_out), 0.0 if self.init.name == "lattice" else self.bias_init,
+                                      np.float32))
         return params
 
     def check_params(self, params: Sequence, what: str = "init") -> list[np.ndarray]:

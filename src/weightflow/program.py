@@ -209,47 +209,37 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
 
 
 @functools.cache
-def compiler_options() -> dict | None:
+def compiler_options(quick: bool = False) -> dict | None:
     """XLA options for the training programs. On a CPU with AVX-512, ask for 512-bit vectors: XLA:CPU
     vectorises for 256 bits by default, and exp / logistic over a population's hidden units run at
-    half the cost per element with 512 (measured 0.30 -> 0.17 ns on this project's machine)."""
+    half the cost per element with 512 (measured 0.30 -> 0.17 ns on this project's machine).
+    ``quick`` (see ``quick_compile``): XLA:CPU's classic loop emitters instead of its fusion emitters,
+    which compile a small program in about 60% of the time and run it about 10 ns slower per element."""
     if jax.default_backend() != "cpu":
         return None
+    options = {"xla_cpu_use_fusion_emitters": False} if quick else {}
     try:
         with open("/proc/cpuinfo") as fh:
-            avx512 = any(line.startswith("flags") and " avx512f" in line for line in fh)
+            if any(line.startswith("flags") and " avx512f" in line for line in fh):
+                options["xla_cpu_prefer_vector_width"] = 512
     except OSError:
-        return None
-    return {"xla_cpu_prefer_vector_width": 512} if avx512 else None
+        pass
+    return options or None
 
 
-CACHE_BYTES = 1 << 30  # the on-disk compilation cache keeps at most this much (jax evicts the oldest)
+QUICK_WORK = 1e7  # elements one member's run touches, below which compiling fast saves more than it costs
 
 
-@functools.cache
-def use_compilation_cache() -> str | None:
-    """Turn on jax's persistent compilation cache (once per process), so a second run of the same shape
-    loads its program instead of compiling it. In the ``jax`` folder of weightflow's cache folder (the
-    one the generated datasets use): ``$WEIGHTFLOW_CACHE/jax``, else ``$XDG_CACHE_HOME/weightflow/jax``,
-    else ``~/.cache/weightflow/jax``; ``WEIGHTFLOW_CACHE=off`` turns it off. Returns the directory used
-    (None when off)."""
-    import os
-    from pathlib import Path
-
-    choice = os.environ.get("WEIGHTFLOW_CACHE", "")
-    if choice.lower() in ("0", "off", "no", "false"):
-        return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "weightflow"
-    directory = (Path(choice).expanduser() if choice else base) / "jax"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only home: compile every time rather than fail
-        return None
-    jax.config.update("jax_compilation_cache_dir", str(directory))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    jax.config.update("jax_compilation_cache_max_size", CACHE_BYTES)
-    return str(directory)
+def quick_compile(model: MLP, sched: Schedule, n_train: int) -> bool:
+    """Whether a run is short enough to compile for compile time rather than run time: its work per
+    member (steps x (rows per step x units + parameters)) below QUICK_WORK. Measured whole (compile
+    and run, bench/RESULTS.md): quick wins by 0.16-0.56 s up to 8.6M per member, single runs and
+    64-member populations alike; plain wins by 0.07-0.09 s from 17M. Per member, so a population
+    compiles as its members would alone."""
+    rows = sched.batch_size or n_train
+    units = sum(model.sizes[1:])
+    n_params = sum(int(np.prod(s)) for s in model.param_shapes)
+    return sched.steps * (rows * units + n_params) < QUICK_WORK
 
 
 CHUNK_CACHE_SIZE = 8  # compiled chunk programs kept in memory (least recently used dropped first)
@@ -263,7 +253,8 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
     compiled code per jitted function, and a new closure would compile again. A custom optax object
     hides its hyperparameters in closures, so it is reused only when the same object is passed again
     (the cache keeps it alive, so its id cannot be taken by another). At most CHUNK_CACHE_SIZE
-    programs are kept: a long process that trains many shapes does not grow without bound."""
+    programs are kept: a long process that trains many shapes does not grow without bound. On disk
+    the programs are kept whole by ``program_store`` (not for a custom optax object)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items()))
     custom = opt.tx if opt.name == "custom" else None
     key = (model, loss, opt.name, id(custom), None if opt.lr_in_state else float(lr), frozen, sched,
@@ -273,20 +264,32 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
     if hit is not None and hit[1] is custom:
         _CHUNKS.move_to_end(key)
         return hit[0]
-    use_compilation_cache()
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val, penalty)
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
     fn = jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk
-    compiled = jax.jit(fn, compiler_options=compiler_options())
+    quick = quick_compile(model, sched, n_train)
+    # on disk without the id (a custom optax object's closures have no stable description: not kept)
+    stored = None if custom is not None else ("chunk", key[:3] + key[4:])
+    compiled = jit_program(fn, quick, stored)
     if population:
-        compiled = _keeping_member_sharding(fn, compiled)
+        compiled = _keeping_member_sharding(fn, compiled, quick, stored)
     _CHUNKS[key] = (compiled, custom)
     while len(_CHUNKS) > CHUNK_CACHE_SIZE:
         _CHUNKS.popitem(last=False)
     return compiled
 
 
-def _keeping_member_sharding(fn, compiled):
+def jit_program(fn, quick: bool, store_key=None, **kwargs):
+    """``fn`` jitted with ``compiler_options(quick)`` (the plain options should this jaxlib not know a
+    quick flag), compiled once per input signature and, with a ``store_key`` (a repr-stable
+    description of everything ``fn`` closes over), kept whole on disk: see ``program_store``."""
+    from .program_store import StoredProgram
+
+    options = [compiler_options(True), compiler_options(False)] if quick else [compiler_options(False)]
+    return StoredProgram(fn, store_key, options, **kwargs)
+
+
+def _keeping_member_sharding(fn, compiled, quick: bool, stored):
     """``compiled`` (``fn`` jitted) for a population whose state may be spread over the devices by member: its outputs
     (all with a leading member axis) keep the input state's sharding. Left free, XLA may give a leaf
     it passes through another sharding, and the next chunk's call compiles the program again."""
@@ -297,7 +300,7 @@ def _keeping_member_sharding(fn, compiled):
         if not isinstance(sharding, jax.sharding.NamedSharding) or len(sharding.device_set) == 1:
             return compiled(state, xs, data)
         if sharding not in pinned:
-            pinned[sharding] = jax.jit(fn, out_shardings=sharding, compiler_options=compiler_options())
+            pinned[sharding] = jit_program(fn, quick, stored and (*stored, "pinned"), out_shardings=sharding)
         return pinned[sharding](state, xs, data)
 
     return call
@@ -315,8 +318,8 @@ def train_data(split) -> TrainData:
 
 
 class Compilations(NamedTuple):
-    """Programs jax compiled or loaded from its persistent cache in this process (``from_cache`` of
-    them loaded), and the seconds spent on them."""
+    """Programs jax compiled or loaded from a persistent cache (jax's, or ``program_store``'s) in this
+    process (``from_cache`` of them loaded), and the seconds jax's compiles took."""
 
     programs: int
     from_cache: int
@@ -339,6 +342,12 @@ def _on_event(event: str, **_) -> None:
 
 jax.monitoring.register_event_duration_secs_listener(_on_duration)
 jax.monitoring.register_event_listener(_on_event)
+
+
+def count_loaded() -> None:
+    """Count a program loaded whole from ``program_store`` (no compile event fires for it)."""
+    _COUNTS["programs"] += 1
+    _COUNTS["from_cache"] += 1
 
 
 def compilations() -> Compilations:

@@ -9,9 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import host_random as hr
 from .model import MLP
 from .optim import make_optimizer, set_hyperparams
-from .program import TrainState, use_compilation_cache
+from .program import TrainState, jit_program
 
 
 def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int,
@@ -20,49 +21,46 @@ def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, pe
     each member's values of in-state options (``member_values``: name -> (members,), see
     ``grid``), and each member's initial weight matrices times its ``init_scale``.
 
-    For a named rule this is one compiled program (cached per model, rule and options; the seeds,
-    learning rate and grid values are its inputs), so starting a run never executes op by op (the
-    inputs go in as numpy; take a single run's member out with ``first_member``, not ``a[0]``, which
-    compiles a program per leaf shape)."""
-    use_compilation_cache()  # before the first compile of a run: the start comes from disk too
+    The keys and initial weights are drawn on the host (``host_random``: jax.random's threefry in
+    numpy), so the only program is the optimizer's initial state (cached per model, rule and options;
+    the learning rate and grid values are its inputs). Take a single run's member out with
+    ``first_member``, not ``a[0]``, which compiles a program per leaf shape."""
     n = len(seeds)
-    given = None if init is None else [np.asarray(p, np.float32) for p in model.check_params(init)]
-    inputs = (np.asarray(seeds, np.uint32), given,
-              np.asarray([1.0] * n if init_scale is None else init_scale, np.float32),
-              np.asarray(lr, np.float32), {k: np.asarray(v) for k, v in (member_values or {}).items()})
+    keys = hr.split(hr.prng_key(seeds), 3)  # (n, 3, 2): per member the init, data-order and rule keys
+    k_init, k_data, k_opt = keys[:, 0], keys[:, 1], keys[:, 2]
+    if init is None:
+        params0 = model.init_params(k_init)
+    else:
+        params0 = [np.broadcast_to(p, (n, *p.shape)) for p in model.check_params(init)]
+    scale = np.asarray([1.0] * n if init_scale is None else init_scale, np.float32)
+    params0 = [np.ascontiguousarray(p * scale.reshape(-1, 1, 1) if p.ndim == 3 else p)
+               for p in params0]  # weight matrices (members, in, out); biases keep their init
+    inputs = (params0, k_opt, np.asarray(lr, np.float32), {k: np.asarray(v) for k, v in (member_values or {}).items()})
     if isinstance(optimizer, str):
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-        return _compiled_init(model, optimizer, frozen, perm_len)(*inputs)
-    start = jax.jit(functools.partial(_init_members, model, optimizer, dict(options), perm_len))
-    return start(*inputs)  # a custom optax object: one program too, not kept
+        opt_state = _compiled_opt_init(optimizer, frozen)(*inputs)
+    else:  # a custom optax object: one program too, not kept
+        opt_state = jit_program(functools.partial(_init_opt, optimizer, dict(options)), quick=True)(*inputs)
+    return TrainState(params0, opt_state, np.zeros((n, perm_len), np.int32), k_data, np.zeros((n,), np.int32))
 
 
 @functools.lru_cache(maxsize=8)  # bounded: a long process training many shapes keeps only the recent ones
-def _compiled_init(model: MLP, rule: str, options: tuple, perm_len: int):
-    """One jitted program per model, rule and options (jax retraces it for given initial parameters)."""
-    return jax.jit(functools.partial(_init_members, model, rule, dict(options), perm_len))
+def _compiled_opt_init(rule: str, options: tuple):
+    """One jitted program per rule and options (jax retraces it per parameter shape)."""
+    return jit_program(functools.partial(_init_opt, rule, dict(options)), True,  # runs once: compile fast
+                       ("optimizer start", rule, options))
 
 
-def _init_members(model, rule, options, perm_len, seeds, given, scale, lr, member_values):
-    keys = jax.vmap(lambda s: jax.random.split(jax.random.PRNGKey(s), 3))(seeds)
-    k_init, k_data, k_opt = keys[:, 0], keys[:, 1], keys[:, 2]
-    if given is not None:
-        params0 = [jnp.broadcast_to(p, (len(seeds), *p.shape)) for p in given]
-    else:
-        params0 = jax.vmap(model.init_params)(k_init)
-    params0 = [p * scale.reshape(-1, *([1] * (p.ndim - 1))).astype(p.dtype) if p.ndim == 3 else p
-               for p in params0]  # weight matrices (members, in, out); biases keep their init
-    # a rule's state takes its member's key; optax's ignore it. The rule is built with lr 1 and its
-    # state then given the real one, so the learning rate is an input, not a constant of the program
+def _init_opt(rule, options, params0, k_opt, lr, member_values):
+    """Every member's optimizer state for (members, ...) ``params0``. A rule's state takes its member's
+    key; optax's ignore it. The rule is built with lr 1 and its state then given the real one, so the
+    learning rate is an input, not a constant of the program."""
     opt = make_optimizer(rule, 1.0, **options) if isinstance(rule, str) else make_optimizer(rule)
     opt_state = jax.vmap(lambda p, k: make_optimizer(rule, 1.0, key=k, **options).tx.init(p))(params0, k_opt)
     values = dict(member_values)
     if isinstance(rule, str) and opt.lr_in_state and "lr" not in values:  # a given Optimizer keeps its own
-        values["lr"] = jnp.broadcast_to(lr, (len(seeds),))
-    if values:
-        opt_state = set_hyperparams(opt_state, values)
-    perm = jnp.zeros((len(seeds), perm_len), jnp.int32)
-    return TrainState(list(params0), opt_state, perm, k_data, jnp.zeros((len(seeds),), jnp.int32))
+        values["lr"] = jnp.broadcast_to(lr, (len(k_opt),))
+    return set_hyperparams(opt_state, values) if values else opt_state
 
 
 def first_member(state: TrainState) -> TrainState:

@@ -117,7 +117,7 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
     """Plan, start (or restore ``start``, a checkpoint), drive and finish a resolved run, writing it
     into ``staging`` (then renamed into place) when given."""
     try:
-        compiled_before = compilations().programs
+        compiled_before = compilations()
         plan = plan_chunks(res.config.schedule, res.config.members, _width(res), chunk_steps)
         state, params0, devices = _start(res, init)
         names = res.config.model.param_names
@@ -134,7 +134,9 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
         outcome = _drive(res, plan, state, writer, progress, start, save, watch, report)  # its Stopper handles SIGTERM too
         with signals_deferred():  # a second Ctrl-C now must not lose the run
             run = _finish(res._replace(config=res.config.replace(devices=devices)), plan, outcome, writer, params0)
-            run.metrics["compiled_programs"] = compilations().programs - compiled_before  # at most 2 (start, chunk)
+            now = compilations()  # at most 2 programs (start, chunk); from a cache on a shape seen before
+            run.metrics["compiled_programs"] = now.programs - compiled_before.programs
+            run.metrics["programs_from_cache"] = now.from_cache - compiled_before.from_cache
             if staging is not None:
                 _keep_checkpoint_if_resumable(staging.path, outcome, chunk_steps)
                 run.write_into(staging.path)

@@ -67,11 +67,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
+    """The console script: run ``main`` and leave with its code. Once jax is loaded, leave without the
+    interpreter's finalisation (everything is written and closed by then): tearing down XLA's
+    client, thread pools and programs takes 0.1-0.5 s the operating system does for free, and after
+    a Ctrl-C that landed while jax was importing, XLA is half-built and the teardown can crash
+    (seen as SIGSEGV)."""
     code = main()
-    if code == 130:
-        # A Ctrl-C that lands while jax is importing leaves XLA half-built, and the interpreter's
-        # shutdown can then crash (seen as SIGSEGV). Everything to keep is written by now: leave at once.
+    if "jax" in sys.modules or code == 130:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(130)
+        os._exit(code)
     sys.exit(code)

@@ -107,7 +107,8 @@ def command(ctx, data, resume, out, force, quiet, verbose, config, **flags):
                 **{k: v for k, v in kw.items() if v is not None})
     print_summary(run, out)
     if verbose and "compiled_programs" in run.metrics:
-        click.echo(f"compiled programs: {run.metrics['compiled_programs']}")
+        cached = run.metrics.get("programs_from_cache", 0)
+        click.echo(f"compiled programs: {run.metrics['compiled_programs']}" + (f" ({cached} from the cache)" if cached else ""))
     return exit_code(run)
 
 
