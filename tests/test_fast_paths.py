@@ -232,3 +232,68 @@ def test_the_initial_state_equals_the_jax_random_draws_it_replaced():
         np.testing.assert_array_equal(np.asarray(state.key)[m], np.asarray(k_data))
     np.testing.assert_array_equal(np.asarray(state.params[1]), 0.0)
     assert np.asarray(state.opt_state.hyperparams["learning_rate"]).tolist() == [np.float32(1e-3)] * 3
+
+
+def test_the_sample_major_program_equals_the_feature_major_one(monkeypatch):
+    """Wide inputs compute sample-major (x @ W, data (n, d)): the same numbers to 1e-6, minibatches
+    with a short last batch, test and validation sets and a population included."""
+    runs = {}
+    for rows in (True, False):
+        monkeypatch.setattr(program, "ROWS_MAJOR_INPUTS", 0 if rows else 10**9)
+        monkeypatch.setattr(program, "ROWS_MAJOR_ROWS", 0 if rows else 10**9)
+        runs[rows] = wf.train(NET, "moons", optimizer="adam", lr=0.05, steps=40, batch_size=48, record_every=5,
+                              test_size=0.25, validation_split=0.2, population=2, progress=False, diagnose=False)
+    for a, b in zip(runs[True].frames, runs[False].frames):
+        _close(a, b)
+    for col in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "val_loss", "val_accuracy"):
+        _close(runs[True].history[col], runs[False].history[col])
+    monkeypatch.undo()  # the rule itself: images sample-major, the rest feature-major
+    mnist = wf.MLP([784, 256, 256, 10], output="softmax")
+    big = schedule.make_schedule(60000, None, 1, 128, 100, None)
+    assert program.rows_major(mnist, big, 60000)
+    assert not program.rows_major(wf.MLP([64, 128, 10], output="softmax"), schedule.make_schedule(1437, 100, None, None, 1, None), 1437)
+    assert not program.rows_major(NET, schedule.make_schedule(400, 100, None, None, 1, None), 400)
+
+
+def _bce(params, X, y):
+    z, p = NET.forward_numpy(params, X)
+    p = np.clip(p[:, 0], 1e-12, 1 - 1e-12)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), np.mean((z[:, 0] >= 0) == y)
+
+
+def test_large_minibatch_runs_measure_frames_on_a_fixed_sample_of_training_rows(monkeypatch):
+    monkeypatch.setattr(program, "METRIC_ROWS", 64)
+    run = wf.train(NET, "moons", optimizer="adam", lr=0.05, steps=30, batch_size=32, record_every=10,
+                   test_size=0.25, progress=False, diagnose=False)
+    n = run.split.n_train
+    sample = program.metric_sample(run.config.schedule, n)
+    assert len(sample) == 64 and sample[0] == 0 and sample[-1] == n - 1 and len(set(sample)) == 64
+    Xs, ys = run.split.X_train[sample], run.split.y_train[sample]
+    for f in range(len(run.steps)):
+        params = [np.asarray(p[f]) for p in run.frames]
+        loss, acc = _bce(params, Xs, ys)
+        assert run.history["train_loss"][f] == pytest.approx(loss, rel=1e-5)
+        assert run.history["train_accuracy"][f] == pytest.approx(acc)
+        assert run.history["train_loss"][f] != pytest.approx(_bce(params, run.split.X_train, run.split.y_train)[0],
+                                                             rel=1e-4)  # not the whole set's
+        test = _bce(params, run.split.X_test, run.split.y_test)  # the test set stays whole
+        assert run.history["test_loss"][f] == pytest.approx(test[0], rel=1e-5)
+    assert run.metrics["train_loss"] == pytest.approx(_bce(run.params, Xs, ys)[0], rel=1e-5)
+    assert program.metric_sample(schedule.make_schedule(n, 30, None, None, 10, None), n) is None  # full batch: all
+
+
+def test_a_run_directory_writes_its_data_once(tmp_path, monkeypatch):
+    """data.npz is the checkpoint's copy (written before training), linked; where links fail, written again."""
+    from weightflow import record
+
+    written, savez = [], np.savez
+    monkeypatch.setattr(np, "savez", lambda path, **a: (written.append(str(path)), savez(path, **a))[1])
+    for out, link_works in ((tmp_path / "a", True), (tmp_path / "b", False)):
+        if not link_works:
+            monkeypatch.setattr(record.os, "link", lambda *a: (_ for _ in ()).throw(OSError("no links here")))
+        written.clear()
+        run = _train(steps=20, out=out)
+        assert sum(p.endswith("data.npz") for p in written) == (1 if link_works else 2)
+        back = wf.load_run(out)
+        np.testing.assert_array_equal(back.split.X_train, run.split.X_train)
+        assert not (out / record.CHECKPOINT).exists()

@@ -172,6 +172,18 @@ class MLP:
         """Logits (out, n) from feature-major inputs ``xt`` (d, n), in jax (traceable)."""
         return self._forward(params, xt, jax_activation)
 
+    def forward_rows(self, params: Sequence, x):
+        """Logits (out, n) from samples-first inputs ``x`` (n, d), in jax: ``forward_t``'s function
+        computed sample-major (``x @ W``), which XLA runs faster for wide layers over many rows."""
+        h = x
+        layers = self.layers(params)
+        for i, (w, b) in enumerate(layers):
+            z = h @ w
+            if b is not None:
+                z = z + b
+            h = jax_activation(self.activations[i])(z) if i < len(layers) - 1 else z
+        return h.T
+
     def logits(self, params: Sequence, x):
         """Logits (n, out) for samples-first inputs ``x`` (n, d), in jax."""
         import jax.numpy as jnp

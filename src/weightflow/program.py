@@ -26,8 +26,8 @@ from .schedule import SMALL_BLOCK, frames_per_iteration
 
 
 class TrainData(NamedTuple):
-    """Feature-major training data: ``xt`` (d, n) float, ``y`` (n,) int32; test and validation may
-    have n = 0."""
+    """Training data: ``xt`` (d, n) float feature-major (or (n, d) for a ``rows_major`` program),
+    ``y`` (n,) int32; test and validation may have n = 0."""
 
     xt: jax.Array
     y: jax.Array
@@ -35,6 +35,8 @@ class TrainData(NamedTuple):
     y_test: jax.Array
     xt_val: jax.Array | None = None
     y_val: jax.Array | None = None
+    xt_sample: jax.Array | None = None  # the training rows a frame's train metrics use (see metric_sample)
+    y_sample: jax.Array | None = None
 
 
 class TrainState(NamedTuple):
@@ -50,7 +52,8 @@ class TrainState(NamedTuple):
 # build_chunk is one long closure on purpose: its inner functions share the static configuration
 # (model, loss, rule, schedule) and jax traces them together as one program.
 def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
-                padded: bool = True, has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0)):
+                padded: bool = True, has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0),
+                rows_major: bool = False):
     """The compiled program: ``chunk(state, (n_inner, do_eval), data) -> (state, per_block, at_end)``.
 
     ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
@@ -65,7 +68,11 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     ``at_end``: those metrics (and optimizer stats) of the state the chunk ends with.
     ``penalty`` (l1, l2): ``l1 * sum |W| + l2 * sum W^2`` over the weight matrices is added to the
     loss the rule minimises; the recorded losses are the data's alone.
+    ``rows_major``: the data is sample-major (n, d) and the forward pass computed so (see ``layout``).
     """
+    forward = model.forward_rows if rows_major else model.forward_t
+    sample_axis = 0 if rows_major else 1
+    sampled = metric_sample(sched, n_train) is not None
     output = model.output
     batch = sched.batch_size
     carried = batch is None and opt.carried_value is not None  # see Optimizer.carried_value
@@ -88,7 +95,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         return total
 
     def terms_of(params, xt, y):
-        return losses.metric_terms(model.forward_t(params, xt), y, loss, output)
+        return losses.metric_terms(forward(params, xt), y, loss, output)
 
     def objective(params, xt, y):
         """(loss, accuracy) of ``params`` on (d, n) inputs ``xt`` and (n,) labels ``y``."""
@@ -117,14 +124,14 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
 
             perm = jax.lax.cond(j == 0, reshuffle, lambda: state.perm)
             idx = jax.lax.dynamic_slice(perm, (j * batch,), (batch,))
-            xt, y = jnp.take(data.xt, idx, axis=1), data.y[idx]
+            xt, y = jnp.take(data.xt, idx, axis=sample_axis), data.y[idx]
             w = ((j * batch + jnp.arange(batch)) < n_train).astype(data.xt.dtype)
 
         def batch_loss(p):
             if w is None:
                 terms = terms_of(p, xt, y)
                 return losses.reduce(terms[0], loss) + regularizer(p), terms
-            return losses.loss_value(model.forward_t(p, xt), y, loss, output, w) + regularizer(p), None
+            return losses.loss_value(forward(p, xt), y, loss, output, w) + regularizer(p), None
 
         def value_fn(p):
             return batch_loss(p)[0]
@@ -155,6 +162,10 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         out = list(out) if has_test else [nan, nan, *out]
         return tuple(out)
 
+    def metric_rows(data):
+        """The rows a frame's train loss and accuracy are measured on: all, or the fixed sample."""
+        return (data.xt_sample, data.y_sample) if sampled else (data.xt, data.y)
+
     def keep_if(cond, new, old):
         return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
 
@@ -182,7 +193,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
                 state = keep_if(n_inner > 0, stepped, state) if padded else stepped
                 state = steps_from(state, 1, n_inner, data)
             else:
-                t = terms_of(state.params, data.xt, data.y)
+                t = terms_of(state.params, *metric_rows(data))
                 state = steps_from(state, 0, n_inner, data)
             terms.append(t)
         sums = losses.sum_terms(jnp.concatenate(terms), loss)  # train loss and accuracy of every block at once
@@ -201,7 +212,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         if carried:
             start_cost[:] = [losses.reduce(terms_of(state.params, data.xt, data.y)[0], loss)]  # as value_fn
         state, per_block = jax.lax.scan(lambda c, x: blocks(c, x, data), state, xs)
-        at_end = (*objective(state.params, data.xt, data.y), *test_metrics(state.params, data, True),
+        at_end = (*objective(state.params, *metric_rows(data)), *test_metrics(state.params, data, True),
                   *stats(state.opt_state))
         return state, per_block.reshape(-1, per_block.shape[-1]), at_end
 
@@ -246,6 +257,17 @@ CHUNK_CACHE_SIZE = 8  # compiled chunk programs kept in memory (least recently u
 _CHUNKS: "OrderedDict[tuple, tuple]" = OrderedDict()  # key -> (compiled, the custom optax object or None)
 
 
+def rows_major(model: MLP, sched: Schedule, n_train: int) -> bool:
+    """Whether a run's program computes sample-major (data (n, d), ``x @ W``) rather than
+    feature-major: for wide inputs (images) over many rows per step, where XLA:CPU runs it faster
+    (an MNIST-shaped epoch 1.67x); feature-major stays for everything narrower (the notebooks' nets,
+    digits, MNIST-1D), where it is as fast or faster. bench/RESULTS.md has the crossover."""
+    return (sched.batch_size or n_train) >= ROWS_MAJOR_ROWS and model.sizes[0] >= ROWS_MAJOR_INPUTS
+
+
+ROWS_MAJOR_ROWS, ROWS_MAJOR_INPUTS = 64, 256  # measured: 784 inputs win 1.67x; 64 or 40 inputs lose
+
+
 def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has_test, padded, population,
                    has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0)):
     """``build_chunk`` jitted, and for a population vmapped over the members' states (data and the
@@ -259,12 +281,12 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
     custom = opt.tx if opt.name == "custom" else None
     key = (model, loss, opt.name, id(custom), None if opt.lr_in_state else float(lr), frozen, sched,
            frames_per_iteration(sched), n_train, has_test, padded, population, has_val,
-           tuple(map(float, penalty)))
+           tuple(map(float, penalty)), rows_major(model, sched, n_train))
     hit = _CHUNKS.get(key)
     if hit is not None and hit[1] is custom:
         _CHUNKS.move_to_end(key)
         return hit[0]
-    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val, penalty)
+    chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val, penalty, key[-1])
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
     fn = jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk
     quick = quick_compile(model, sched, n_train)
@@ -306,15 +328,31 @@ def _keeping_member_sharding(fn, compiled, quick: bool, stored):
     return call
 
 
-def train_data(split) -> TrainData:
-    """A split's arrays on the device, feature-major, put there directly (``jnp.asarray`` of a
-    transposed or int64 array would compile a small conversion program per shape)."""
-    def put(a, dtype):
-        return jax.device_put(np.ascontiguousarray(a, dtype))
+METRIC_ROWS = 8192
 
-    val = (put(split.X_val.T, np.float32), put(split.y_val, np.int32)) if split.n_val else ()
-    return TrainData(put(split.X_train.T, np.float32), put(split.y_train, np.int32),
-                     put(split.X_test.T, np.float32), put(split.y_test, np.int32), *val)
+
+def metric_sample(sched: Schedule, n_train: int) -> np.ndarray | None:
+    """The training rows a frame's train loss and accuracy are measured on, when not all: with
+    minibatches over more than METRIC_ROWS rows, METRIC_ROWS evenly spaced ones (the same in every
+    frame; the standard error of an accuracy is then under 0.6%). Measuring all 60000 rows of MNIST
+    costs a third of an epoch's arithmetic per frame. Full-batch runs, and the test and validation
+    sets, are always measured whole."""
+    if sched.batch_size is None or n_train <= METRIC_ROWS:
+        return None
+    return np.linspace(0, n_train - 1, METRIC_ROWS).round().astype(np.int64)
+
+
+def train_data(split, rows_major: bool = False, sample: np.ndarray | None = None) -> TrainData:
+    """A split's arrays on the device, feature-major (sample-major for a ``rows_major`` program), put
+    there directly (``jnp.asarray`` of a transposed or int64 array would compile a small conversion
+    program per shape); ``sample``: the training rows of ``metric_sample``."""
+    def put(a, dtype):  # (labels are 1-D: .T leaves them as they are)
+        return jax.device_put(np.ascontiguousarray(a if rows_major else a.T, dtype))
+
+    val = (put(split.X_val, np.float32), put(split.y_val, np.int32)) if split.n_val else (None, None)
+    rows = () if sample is None else (put(split.X_train[sample], np.float32), put(split.y_train[sample], np.int32))
+    return TrainData(put(split.X_train, np.float32), put(split.y_train, np.int32),
+                     put(split.X_test, np.float32), put(split.y_test, np.int32), *val, *rows)
 
 
 class Compilations(NamedTuple):

@@ -125,6 +125,20 @@ def write_checkpoint(directory: Path, leaves: list[np.ndarray], kept: int, hist:
     os.replace(tmp, ck / "state.npz")
 
 
+def link_checkpoint_data(directory: Path) -> bool:
+    """Make ``directory``'s data.npz a hard link to its checkpoint's (the same split's arrays, written
+    before training), so a large dataset is written once; False where there is none or links fail."""
+    source, target = directory / CHECKPOINT / "data.npz", directory / "data.npz"
+    if not source.is_file():
+        return False
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
+
+
 def read_checkpoint(directory: Path) -> dict:
     """A checkpoint folder's contents: config (dict), split (dict of arrays), initial (list), leaves,
     kept, hist, end, seconds."""

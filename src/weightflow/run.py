@@ -159,7 +159,7 @@ class Run:
             if not record.is_streamed_to(f, path):
                 np.save(path, np.asarray(f))
         np.save(out / "frames" / "steps.npy", np.asarray(self.steps, np.int64))
-        if self.split is not None:
+        if self.split is not None and not record.link_checkpoint_data(out):
             arrays = record.split_arrays(self.split)
             record.write_npz(out / "data.npz", list(arrays), list(arrays.values()))
         if self.population is None:

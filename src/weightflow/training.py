@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from .model import MLP
-from .program import compilations, compiled_chunk, train_data, unpack_blocks
+from .program import compilations, compiled_chunk, metric_sample, rows_major, train_data, unpack_blocks
 from . import record
 from .config import RunConfig
 from .datasets import Split
@@ -61,8 +61,9 @@ def train(model: MLP, data, optimizer="adam", lr: float = 1e-3, *, steps: int | 
     steps | epochs: how long (default 1000 steps); batch_size None means full batch; minibatches
     are reshuffled every epoch as Keras' fit does, a short last batch included. Frames are taken
     at steps 0, record_every, 2*record_every, ... < steps (frame 0 is the initial parameters), each
-    with its train loss/accuracy; the test set is evaluated every ``eval_every`` steps (a multiple
-    of record_every). ``run.params`` and ``run.metrics`` are those after the last step.
+    with its train loss/accuracy (on the whole training set; with minibatches over more than 8192
+    rows, on 8192 fixed evenly spaced ones: ``program.metric_sample``); the test set is evaluated
+    every ``eval_every`` steps (a multiple of record_every). ``run.params`` and ``run.metrics`` are those after the last step.
     test_size: the held-out fraction (stratified; 0 trains on all), or ``"given"``: the dataset's own
     test set (mnist, mnist1d); default: the dataset's own when it has one, else 0.2.
     validation_split: as Keras' fit, hold out the last fraction of the training rows as a validation
@@ -138,8 +139,8 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
             run.metrics["compiled_programs"] = now.programs - compiled_before.programs
             run.metrics["programs_from_cache"] = now.from_cache - compiled_before.from_cache
             if staging is not None:
+                run.write_into(staging.path)  # first: its data.npz links the checkpoint's
                 _keep_checkpoint_if_resumable(staging.path, outcome, chunk_steps)
-                run.write_into(staging.path)
                 staging.commit()
         return run
     finally:
@@ -318,7 +319,8 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
     ``start``: a checkpoint to continue from (its frames kept, history, end metrics, seconds);
     ``save(state, kept, hist, end, seconds)`` writes a checkpoint."""
     cfg, single = res.config, res.config.population is None
-    tdata = train_data(res.split)
+    tdata = train_data(res.split, rows_major(cfg.model, cfg.schedule, cfg.data.n_train),
+                       metric_sample(cfg.schedule, cfg.data.n_train))
     chunk = compiled_chunk(cfg.model, cfg.loss, res.opt, res.lr, res.options, cfg.schedule, cfg.data.n_train,
                            cfg.data.n_test > 0, plan.padded, not single, res.split.n_val > 0,
                            (cfg.l1, cfg.l2))
