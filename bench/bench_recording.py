@@ -70,8 +70,8 @@ def engine(res, steps):
     def run():
         state = state0
         for c in range(plan.n_chunks):
-            _, _, n_inner, do_eval = plan.chunk(c)
-            state, flat, _ = chunk(state, (n_inner, do_eval), data)
+            _, _, n_inner, do_eval, first = plan.chunk(c)
+            state, flat, _ = chunk(state, (n_inner, do_eval, first), data)
             np.asarray(flat)  # the frames come to the host, as train() takes them
         return jax.block_until_ready(state)
 

@@ -297,3 +297,14 @@ def test_a_run_directory_writes_its_data_once(tmp_path, monkeypatch):
         back = wf.load_run(out)
         np.testing.assert_array_equal(back.split.X_train, run.split.X_train)
         assert not (out / record.CHECKPOINT).exists()
+
+
+def test_a_large_population_s_chunks_are_sized_by_their_cost():
+    """The bar moves and Ctrl-C is answered between chunks: a 512-member population of seed 003's net on
+    400 points gets chunks of MAX_CHUNK_COST at most (bench/bench_progress.py: 0.1-0.25 s each)."""
+    sched = schedule.make_schedule(400, 3000, None, None, 1, None)
+    cost = schedule.step_cost([2, 4, 4, 1], 400)
+    plan = schedule.plan_chunks(sched, 512, 40, None, cost)
+    assert 1 <= plan.per_chunk * 512 * cost <= schedule.MAX_CHUNK_COST
+    alone = schedule.plan_chunks(sched, 1, 40)  # a single run: as before, by its output and floats
+    assert alone.per_chunk > 100 * plan.per_chunk

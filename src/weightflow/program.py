@@ -54,10 +54,13 @@ class TrainState(NamedTuple):
 def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
                 padded: bool = True, has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0),
                 rows_major: bool = False):
-    """The compiled program: ``chunk(state, (n_inner, do_eval), data) -> (state, per_block, at_end)``.
+    """The compiled program: ``chunk(state, (n_inner, do_eval, first), data) -> (state, per_block, at_end)``.
 
     ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
-    ``do_eval`` (blocks,) whether to evaluate the test set; blocks is a multiple of
+    ``do_eval`` (blocks,) whether to evaluate the test set, ``first`` (blocks,) the step each block
+    starts at (the members' one clock: under a population's vmap a decision on it, such as an
+    epoch's reshuffle, stays a branch, where one on each member's own step count would become a
+    select that reshuffles at every step); blocks is a multiple of
     ``frames_per_iteration(sched)``. Each block records the parameters it starts from with their
     train loss/accuracy (and test loss/accuracy, NaN when not evaluated), then takes its steps.
     With full batches the first step's own forward pass gives those train metrics, so recording
@@ -107,15 +110,15 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     # cost being known becomes a select under a population's vmap, which evaluates both branches.)
     start_cost = []
 
-    def step(state: TrainState, data: TrainData):
-        """One update; returns the new state and, with full batches, the metric terms (2, n) of the
-        old parameters (None for minibatches)."""
+    def step(state: TrainState, data: TrainData, t):
+        """One update, the run's step ``t`` (unbatched); returns the new state and, with full batches,
+        the metric terms (2, n) of the old parameters (None for minibatches)."""
         perm = state.perm
         if batch is None:
             xt, y, w = data.xt, data.y, None
         else:
-            j = state.step % sched.steps_per_epoch
-            epoch = state.step // sched.steps_per_epoch
+            j = t % sched.steps_per_epoch
+            epoch = t // sched.steps_per_epoch
             pad = sched.steps_per_epoch * batch - n_train
 
             def reshuffle():
@@ -169,32 +172,32 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     def keep_if(cond, new, old):
         return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
 
-    def steps_from(state: TrainState, start: int, n_inner, data: TrainData):
-        """Steps ``start .. n_inner - 1`` of a block. Short blocks (k <= SMALL_BLOCK) loop over a static
-        range, unrolled, masking the steps a short block skips: the fixed cost of a loop iteration is a
-        visible share of a microsecond step."""
+    def steps_from(state: TrainState, start: int, n_inner, data: TrainData, first):
+        """Steps ``start .. n_inner - 1`` of a block that begins at step ``first``. Short blocks
+        (k <= SMALL_BLOCK) loop over a static range, unrolled, masking the steps a short block skips:
+        the fixed cost of a loop iteration is a visible share of a microsecond step."""
         if start >= k:
             return state
         if k > SMALL_BLOCK:
-            return jax.lax.fori_loop(start, n_inner, lambda _, s: step(s, data)[0], state)
+            return jax.lax.fori_loop(start, n_inner, lambda i, s: step(s, data, first + i)[0], state)
         if short:
-            return jax.lax.fori_loop(start, k, lambda i, s: keep_if(i < n_inner, step(s, data)[0], s), state,
-                                     unroll=True)
-        return jax.lax.fori_loop(start, k, lambda _, s: step(s, data)[0], state, unroll=True)
+            return jax.lax.fori_loop(start, k, lambda i, s: keep_if(i < n_inner, step(s, data, first + i)[0], s),
+                                     state, unroll=True)
+        return jax.lax.fori_loop(start, k, lambda i, s: step(s, data, first + i)[0], state, unroll=True)
 
     def blocks(carry: TrainState, xs, data: TrainData):
-        """``group`` consecutive blocks: (group,) n_inner and do_eval -> (group, width) records."""
+        """``group`` consecutive blocks: (group,) n_inner, do_eval and first -> (group, width) records."""
         state, terms, starts = carry, [], []
         for g in range(group):
-            n_inner, do_eval = xs[0][g], xs[1][g]
+            n_inner, do_eval, first = xs[0][g], xs[1][g], xs[2][g]
             starts.append((state, test_metrics(state.params, data, do_eval)))
             if batch is None and not carried:
-                stepped, t = step(state, data)
+                stepped, t = step(state, data, first)
                 state = keep_if(n_inner > 0, stepped, state) if padded else stepped
-                state = steps_from(state, 1, n_inner, data)
+                state = steps_from(state, 1, n_inner, data, first)
             else:
                 t = terms_of(state.params, *metric_rows(data))
-                state = steps_from(state, 0, n_inner, data)
+                state = steps_from(state, 0, n_inner, data, first)
             terms.append(t)
         sums = losses.sum_terms(jnp.concatenate(terms), loss)  # train loss and accuracy of every block at once
         rows, dtype = [], sums.dtype

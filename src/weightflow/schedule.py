@@ -23,9 +23,20 @@ CHUNK_STEPS = 4096  # optimizer steps per compiled call, about; bounds how often
 SMALL_BLOCK = 8  # blocks of at most this many steps are unrolled
 LEAN_STEPS = 2048  # runs shorter than this record one frame per loop iteration (see frames_per_iteration)
 MAX_CHUNK_FLOATS = 1 << 24  # floats one chunk may return (members x blocks x block width)
-# member x float x steps per chunk, about a second of work on a CPU core: a large population's chunk
-# stays short, so the progress bar moves and Ctrl-C is answered (4096 members of a 2-4-1 net: ~480 steps)
+# member x float x steps per chunk, about a second of work on a CPU core for a single run
 MAX_CHUNK_WORK = 1 << 25
+# a population's members x steps x step_cost per chunk: 0.16-0.35 ns each on this project's 2-core
+# machine (bench/bench_progress.py), so a chunk takes about 0.1-0.25 s and a large population's
+# progress bar moves and Ctrl-C is answered within 0.5 s
+MAX_CHUNK_COST = 7e8
+
+
+def step_cost(sizes, rows: int) -> float:
+    """A member's cost of one step in MAX_CHUNK_COST's units: per row, forward and backward
+    multiply-adds (3 x the weights) and 10 per unit for the activations and the loss; 20 per
+    parameter for the update. ``sizes`` the layer widths, ``rows`` per step."""
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return rows * (3 * weights + 10 * sum(sizes[1:])) + 20 * (weights + sum(sizes[1:]))
 
 
 def make_schedule(n_train: int, steps, epochs, batch_size, record_every, eval_every) -> Schedule:
@@ -81,11 +92,13 @@ class ChunkPlan(NamedTuple):
     def padded(self) -> bool:
         return self.n_chunks * self.per_chunk > self.frames
 
-    def chunk(self, c: int) -> tuple[int, int, np.ndarray, np.ndarray]:
-        """Chunk ``c``: its first block, its real block count, and its (per_chunk,) n_inner, do_eval."""
+    def chunk(self, c: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+        """Chunk ``c``: its first block, its real block count, and its (per_chunk,) n_inner, do_eval and
+        first steps (the step each block starts at: one clock for every member of a population)."""
         lo = c * self.per_chunk
         sl = slice(lo, lo + self.per_chunk)
-        return lo, min(self.per_chunk, self.frames - lo), self.n_inner[sl], self.do_eval[sl]
+        first = (np.cumsum(self.n_inner) - self.n_inner).astype(np.int32)
+        return lo, min(self.per_chunk, self.frames - lo), self.n_inner[sl], self.do_eval[sl], first[sl]
 
     def steps_done(self, kept: int) -> int:
         """Optimizer steps taken by the first ``kept`` blocks."""
@@ -116,13 +129,17 @@ def chunk_blocks(n_blocks: int, target: int, multiple: int = 1) -> int:
     return target
 
 
-def plan_chunks(sched: Schedule, members: int, width: int, chunk_steps: int | None = None) -> ChunkPlan:
+def plan_chunks(sched: Schedule, members: int, width: int, chunk_steps: int | None = None,
+                cost: float = 0.0) -> ChunkPlan:
     """Cut the run into chunks of about ``chunk_steps`` steps (default CHUNK_STEPS; at least one block), fewer when
     ``members`` x ``width`` floats per block would make a chunk's output too large or its work long
-    (MAX_CHUNK_WORK)."""
+    (MAX_CHUNK_WORK), or ``members`` x ``cost`` (a member's ``step_cost``, given for a population) per
+    step its time long (MAX_CHUNK_COST)."""
     n_inner, do_eval = block_plan(sched)
     frames = len(n_inner)
     by_work = MAX_CHUNK_WORK // (members * width * sched.record_every)
+    if cost:
+        by_work = min(by_work, int(MAX_CHUNK_COST // (members * cost * sched.record_every)))
     target = max(1, min(math.ceil((chunk_steps or CHUNK_STEPS) / sched.record_every), MAX_CHUNK_FLOATS // (members * width), by_work))
     per_chunk = chunk_blocks(frames, target, frames_per_iteration(sched))
     n_chunks = math.ceil(frames / per_chunk)

@@ -33,7 +33,7 @@ from .record import FrameWriter, Staging
 from .signals import Stopper, signals_deferred
 from .resolve import Resolved, resolve
 from .run import Run
-from .schedule import ChunkPlan, plan_chunks
+from .schedule import ChunkPlan, plan_chunks, step_cost
 from .state import first_member, initial_state, shard_members
 from .validate import positive_int
 
@@ -119,7 +119,9 @@ def _train(res: Resolved, staging: Staging | None, init, progress, start: dict |
     into ``staging`` (then renamed into place) when given."""
     try:
         compiled_before = compilations()
-        plan = plan_chunks(res.config.schedule, res.config.members, _width(res), chunk_steps)
+        cfg = res.config
+        cost = step_cost(cfg.model.sizes, cfg.schedule.batch_size or cfg.data.n_train) if cfg.members > 1 else 0.0
+        plan = plan_chunks(cfg.schedule, cfg.members, _width(res), chunk_steps, cost)
         state, params0, devices = _start(res, init)
         names = res.config.model.param_names
         if start is not None:
@@ -338,8 +340,7 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
             if stopper.requested:
                 status = "interrupted"
                 break
-            lo, real, n_inner, do_eval = plan.chunk(c)
-            xs = (n_inner, do_eval)  # numpy: converting them on the device would compile programs
+            lo, real, *xs = plan.chunk(c)  # numpy: converting them on the device would compile programs
             new_state, flat, at_end = stopper.wait(lambda: jax.block_until_ready(chunk(state, xs, tdata)))
             flat = np.asarray(flat)[..., :real, :]
             at_end = np.stack([np.asarray(a, np.float64) for a in at_end], axis=-1)
