@@ -71,7 +71,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     ``at_end``: those metrics (and optimizer stats) of the state the chunk ends with.
     ``penalty`` (l1, l2): ``l1 * sum |W| + l2 * sum W^2`` over the weight matrices is added to the
     loss the rule minimises; the recorded losses are the data's alone.
-    ``rows_major``: the data is sample-major (n, d) and the forward pass computed so (see ``layout``).
+    ``rows_major``: the data is sample-major (n, d) and the forward pass computed so (see ``rows_major``).
     """
     forward = model.forward_rows if rows_major else model.forward_t
     sample_axis = 0 if rows_major else 1
@@ -101,7 +101,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
         return losses.metric_terms(forward(params, xt), y, loss, output)
 
     def objective(params, xt, y):
-        """(loss, accuracy) of ``params`` on (d, n) inputs ``xt`` and (n,) labels ``y``."""
+        """(loss, accuracy) of ``params`` on inputs ``xt`` ((d, n), or (n, d) rows-major) and (n,) labels ``y``."""
         sums = losses.sum_terms(terms_of(params, xt, y), loss)
         return sums[0], sums[1]
 
