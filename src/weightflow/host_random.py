@@ -68,8 +68,7 @@ def random_bits(keys: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def _fma(a, b, c) -> np.ndarray:
     """float32 ``a * b + c`` rounded once, as XLA:CPU contracts it: the float32 product is exact in
     float64, and so is its sum with a float32 of similar size here."""
-    return (np.float64(a) * np.float64(b) + np.float64(c)).astype(np.float32) if np.isscalar(a) else \
-        (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(np.float32)
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(np.float32)
 
 
 def uniform(keys: np.ndarray, shape: tuple[int, ...], minval: float = 0.0, maxval: float = 1.0) -> np.ndarray:

@@ -158,15 +158,16 @@ class MLP:
         return [(params[i], None) for i in range(self.n_layers)]
 
     # --- forward -----------------------------------------------------------------------------
-    def _forward(self, params: Sequence, xt, activation):
-        h = xt
+    def _forward(self, params: Sequence, h, activation, rows: bool = False):
+        """Logits (out, n) from inputs ``h``: feature-major (d, n) with ``w.T @ h``, or with ``rows``
+        samples-first (n, d) with ``h @ w``, the same function in the other layout."""
         layers = self.layers(params)
         for i, (w, b) in enumerate(layers):
-            z = w.T @ h
+            z = h @ w if rows else w.T @ h
             if b is not None:
-                z = z + b[:, None]
+                z = z + (b if rows else b[:, None])
             h = activation(self.activations[i])(z) if i < len(layers) - 1 else z
-        return h
+        return h.T if rows else h
 
     def forward_t(self, params: Sequence, xt):
         """Logits (out, n) from feature-major inputs ``xt`` (d, n), in jax (traceable)."""
@@ -175,14 +176,7 @@ class MLP:
     def forward_rows(self, params: Sequence, x):
         """Logits (out, n) from samples-first inputs ``x`` (n, d), in jax: ``forward_t``'s function
         computed sample-major (``x @ W``), which XLA runs faster for wide layers over many rows."""
-        h = x
-        layers = self.layers(params)
-        for i, (w, b) in enumerate(layers):
-            z = h @ w
-            if b is not None:
-                z = z + b
-            h = jax_activation(self.activations[i])(z) if i < len(layers) - 1 else z
-        return h.T
+        return self._forward(params, x, jax_activation, rows=True)
 
     def logits(self, params: Sequence, x):
         """Logits (n, out) for samples-first inputs ``x`` (n, d), in jax."""

@@ -251,9 +251,7 @@ def quick_compile(model: MLP, sched: Schedule, n_train: int) -> bool:
     64-member populations alike; plain wins by 0.07-0.09 s from 17M. Per member, so a population
     compiles as its members would alone."""
     rows = sched.batch_size or n_train
-    units = sum(model.sizes[1:])
-    n_params = sum(int(np.prod(s)) for s in model.param_shapes)
-    return sched.steps * (rows * units + n_params) < QUICK_WORK
+    return sched.steps * (rows * sum(model.sizes[1:]) + model.n_params) < QUICK_WORK
 
 
 CHUNK_CACHE_SIZE = 8  # compiled chunk programs kept in memory (least recently used dropped first)

@@ -38,11 +38,11 @@ _SETTINGS = ("jax_enable_x64", "jax_default_matmul_precision", "jax_threefry_par
 @functools.cache
 def store_dir() -> Path | None:
     """The folder programs are kept in (None when turned off or it cannot be made), once per process."""
-    choice = os.environ.get("WEIGHTFLOW_CACHE", "")
-    if choice.lower() in ("0", "off", "no", "false"):
+    from .datasets.mnist1d import cache_dir  # weightflow's one cache folder, the generated datasets' too
+
+    if os.environ.get("WEIGHTFLOW_CACHE", "").lower() in ("0", "off", "no", "false"):
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "weightflow"
-    directory = (Path(choice).expanduser() if choice else base) / "programs"
+    directory = cache_dir() / "programs"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: compile every time rather than fail
