@@ -71,7 +71,7 @@ def engine(res, steps):
         state = state0
         for c in range(plan.n_chunks):
             _, _, n_inner, do_eval, first = plan.chunk(c)
-            state, flat, _ = chunk(state, (n_inner, do_eval, first), data)
+            state, flat, _ = chunk(state, (n_inner, do_eval, first), data, np.zeros((0, 0), np.int32))
             np.asarray(flat)  # the frames come to the host, as train() takes them
         return jax.block_until_ready(state)
 
@@ -81,7 +81,7 @@ def engine(res, steps):
 def _state(res):
     from weightflow.state import initial_state
 
-    return initial_state(res.config.model, res.rule, res.lr, res.options, res.members.seeds, None, 0)
+    return initial_state(res.config.model, res.rule, res.lr, res.options, res.members.seeds, None)
 
 
 def timed(fn, times: list) -> None:

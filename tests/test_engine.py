@@ -102,6 +102,25 @@ def test_same_seed_is_bit_identical_and_chunking_changes_nothing(monkeypatch):
     assert not np.array_equal(a.params[0], d.params[0])
 
 
+@pytest.mark.parametrize("population", [None, 3])
+def test_minibatch_chunks_that_start_inside_an_epoch_change_nothing(population, monkeypatch):
+    """Each chunk is handed the sample orders of the epochs its steps touch (data_order): with batches
+    of 48 over 320 rows (7 steps an epoch) and chunks of 15 steps, chunks start inside epochs and
+    cross several; the frames equal those of the run in one chunk, bit for bit."""
+    model = wf.MLP([2, 3, 1], activation="sigmoid")
+    kw = dict(optimizer="adam", lr=0.05, steps=60, record_every=5, batch_size=48, seed=3, progress=False,
+              population=population)
+    a = wf.train(model, "moons", **kw)
+    monkeypatch.setattr(schedule, "CHUNK_STEPS", 15)
+    b = wf.train(model, "moons", **kw)
+    assert a.split.X_train.shape[0] == 320 and a.config.schedule.steps_per_epoch == 7
+    for p, q in zip(a.frames, b.frames):
+        np.testing.assert_array_equal(p, q)
+    for p, q in zip(a.params, b.params):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(a.history["train_loss"], b.history["train_loss"])
+
+
 @pytest.mark.parametrize("steps, k, batch_size", [(10, 3, None), (27, 12, None), (10, 3, 64), (27, 12, 64)])
 def test_steps_not_a_multiple_of_record_every(steps, k, batch_size):
     """10 steps recorded every 3: frames at steps 0, 3, 6, 9; the final parameters are after step 10.

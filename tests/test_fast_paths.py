@@ -62,14 +62,15 @@ def test_a_random_walk_step_evaluates_the_cost_three_times_also_under_vmap(popul
     sched = schedule.make_schedule(4, 64, None, None, 16, None)
     opt = make_optimizer("random-walk")
     chunk = program.build_chunk(NET, "bce", opt, sched, 4, False, False)
-    state = initial_state(NET, "random-walk", 1.0, {}, [0, 1], None, 0)
+    state = initial_state(NET, "random-walk", 1.0, {}, [0, 1], None)
     if not population:
         state = jax.tree_util.tree_map(lambda a: a[0], state)
     else:
-        chunk = jax.vmap(chunk, in_axes=(0, None, None), axis_name=program.MEMBERS)
+        chunk = jax.vmap(chunk, in_axes=(0, None, None, 0), axis_name=program.MEMBERS)
     data = program.train_data(wf.datasets.split(wf.datasets.load("xor"), test_size=0))
     plan = schedule.plan_chunks(sched, 2, 20)
-    jaxpr = jax.make_jaxpr(chunk)(state, plan.chunk(0)[2:], data).jaxpr
+    orders = np.zeros((2, 0, 0) if population else (0, 0), np.int32)  # full batch: no sample orders
+    jaxpr = jax.make_jaxpr(chunk)(state, plan.chunk(0)[2:], data, orders).jaxpr
     assert max(_counts(jaxpr, "dot_general")) == 3 * 2
 
 
@@ -80,7 +81,7 @@ def _random_walk_by_hand(steps: int, seed: int = 0):
     xt, y = jnp.asarray(sp.X_train.T), jnp.asarray(sp.y_train)
     opt = make_optimizer("random-walk")
     st = jax.tree_util.tree_map(lambda a: jnp.asarray(a[0]), initial_state(NET, "random-walk", 1.0, {}, [seed],
-                                                                             None, 0))
+                                                                             None))
 
     def cost(p):
         return losses.loss_value(NET.forward_t(p, xt), y, "bce", NET.output)
@@ -160,8 +161,8 @@ def test_train_data_and_first_member_equal_the_plain_conversions():
                                 jnp.asarray(sp.X_test.T), jnp.asarray(sp.y_test, jnp.int32))):
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
-    state = jax.device_get(initial_state(NET, "adam", 1e-3, {}, [0, 5], None, 0))
-    one = initial_state(NET, "adam", 1e-3, {}, [0], None, 0)
+    state = jax.device_get(initial_state(NET, "adam", 1e-3, {}, [0, 5], None))
+    one = initial_state(NET, "adam", 1e-3, {}, [0], None)
     before = program.compilations().programs
     first = first_member(one)
     assert program.compilations().programs == before  # no program compiled to take the member out
@@ -203,6 +204,22 @@ def test_a_quick_compiled_program_equals_the_plain_one(monkeypatch):
         _close(runs[True].history[col], runs[False].history[col])
 
 
+def test_the_plain_program_equals_one_compiled_without_its_extra_flags(monkeypatch):
+    """The plain tier's concurrency-optimised scheduler only reorders kernels: the same numbers to 1e-6
+    (minibatches, so the data orders and the gather are in it too)."""
+    plain = program.compiler_options
+    assert "xla_cpu_enable_concurrency_optimized_scheduler" in (plain(False) or {})
+    monkeypatch.setattr(program, "QUICK_WORK", 0.0)
+    runs = {}
+    for extras in (True, False):
+        monkeypatch.setattr(program, "compiler_options", lambda quick=False, extras=True, on=extras: plain(quick, extras and on))
+        program._CHUNKS.clear()
+        runs[extras] = _train(steps=40, optimizer="adam", lr=0.05, batch_size=2, population=3)
+    for a, b in zip(runs[True].frames, runs[False].frames):
+        _close(a, b)
+    _close(runs[True].history["train_loss"], runs[False].history["train_loss"])
+
+
 def test_only_short_runs_compile_quickly():
     sched = lambda steps, batch=None: schedule.make_schedule(4, steps, None, batch, 1, None)  # noqa: E731
     assert program.quick_compile(NET, sched(300), 4)  # the start-up benchmark's XOR run
@@ -216,7 +233,7 @@ def test_only_short_runs_compile_quickly():
 def test_the_initial_state_equals_the_jax_random_draws_it_replaced():
     """The keys and weights are drawn on the host: against the jax program that drew them before."""
     model = wf.MLP([3, 5, 2], activation="relu", init="he", output="softmax")
-    state = initial_state(model, "adam", 1e-3, {}, [0, 9, 2**31], None, 0, init_scale=[1.0, 0.5, 2.0])
+    state = initial_state(model, "adam", 1e-3, {}, [0, 9, 2**31], None, init_scale=[1.0, 0.5, 2.0])
 
     def before(seed, scale):
         k_init, k_data, _ = jax.random.split(jax.random.PRNGKey(seed), 3)

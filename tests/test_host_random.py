@@ -1,5 +1,5 @@
-"""host_random (jax's threefry in numpy, for the initial weights) against jax.random itself, and the
-initialisers drawn with it against the jax.random calls they stand for."""
+"""host_random (jax's threefry in numpy, for the initial weights and the data orders) against
+jax.random itself, and the initialisers drawn with it against the jax.random calls they stand for."""
 
 from __future__ import annotations
 
@@ -46,6 +46,22 @@ def test_bits_uniforms_and_integers_equal_jax_bit_for_bit(shape):
     np.testing.assert_array_equal(got, _per_key(lambda k: jax.random.randint(k, shape, 0, 3)))
     np.testing.assert_array_equal(hr.randint(keys, shape, -5, 1000),
                                   _per_key(lambda k: jax.random.randint(k, shape, -5, 1000)))
+
+
+def test_fold_in_and_permutations_equal_jax_bit_for_bit():
+    """An epoch's data order is permutation(fold_in(data key, epoch), n): 1 sort round up to n = 1625,
+    2 rounds beyond (60000: MNIST)."""
+    keys = hr.prng_key(SEEDS)
+    epochs = np.array([0, 1, 2, 41, 2**31 + 3], np.uint32)
+    folded = hr.fold_in(keys, epochs)
+    assert folded.shape == (len(SEEDS), len(epochs), 2)
+    np.testing.assert_array_equal(folded, _per_key(lambda k: jax.vmap(lambda e: jax.random.fold_in(k, e))(epochs)))
+    for n in (0, 1, 2, 10, 1625, 1626, 60000):
+        got = hr.permutation(folded[:, :2], n)
+        assert got.shape == (len(SEEDS), 2, n) and got.dtype == np.int32
+        want = np.asarray(jax.vmap(jax.vmap(lambda k: jax.random.permutation(k, n)))(folded[:, :2]))
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.sort(got, axis=-1), np.broadcast_to(np.arange(n), got.shape))
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -53,6 +53,15 @@ def test_a_loaded_program_computes_what_the_compiled_one_does(store):
     assert np.asarray(other[1]).shape == (2, 3) and len(list(store.glob(f"*{program_store.SUFFIX}"))) == 2
 
 
+def test_options_this_jaxlib_does_not_know_give_way_to_the_next(store):
+    refused = {"xla_cpu_no_such_option_anywhere": True}
+    with pytest.raises(jax.errors.JaxRuntimeError, match="compile option"):  # the error the fallback looks for
+        jax.jit(_fn, compiler_options=refused).lower(*ARGS).compile()
+    got = program_store.StoredProgram(_fn, ("fallback",), [refused, None])(*ARGS)
+    for a, b in zip(got, jax.jit(_fn)(*ARGS)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_keys_and_inputs_keep_programs_apart(store):
     _stored(("a",))(*ARGS)
     _stored(("b",))(*ARGS)

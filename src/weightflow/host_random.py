@@ -3,7 +3,7 @@ threefry, jax's default), so a run's initial weights are drawn without compiling
 
 Keys are uint32 arrays (..., 2), as ``jax.random.PRNGKey`` gives; every function takes a batch of
 keys on the leading axes (one per population member) and draws for each independently. ``split``,
-``random_bits``, ``uniform`` and ``randint`` equal jax bit for bit; ``normal`` applies XLA's float32
+``fold_in``, ``random_bits``, ``uniform``, ``randint`` and ``permutation`` equal jax bit for bit; ``normal`` applies XLA's float32
 inverse-error-function polynomial to the same uniforms and agrees with jax to about one ulp (the
 logarithm's last bit may differ). Checked against ``jax.random`` in tests/test_host_random.py.
 """
@@ -57,6 +57,15 @@ def split(keys: np.ndarray, num: int = 2) -> np.ndarray:
     """``jax.random.split(key, num)`` per key: (*batch, num, 2)."""
     b1, b2 = _hash_counts(np.asarray(keys, np.uint32), (num,))
     return np.stack([b1, b2], axis=-1)
+
+
+def fold_in(keys: np.ndarray, data) -> np.ndarray:
+    """``jax.random.fold_in(key, d)`` per key and per 32-bit ``d`` of ``data``: (*batch, *data.shape, 2)."""
+    keys, data = np.asarray(keys, np.uint32), np.asarray(data, np.uint32)
+    lead = (1,) * data.ndim
+    k1, k2 = keys[..., 0].reshape(*keys.shape[:-1], *lead), keys[..., 1].reshape(*keys.shape[:-1], *lead)
+    with np.errstate(over="ignore"):
+        return np.stack(threefry2x32(k1, k2, np.zeros_like(data), data), axis=-1)
 
 
 def random_bits(keys: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -113,3 +122,15 @@ def randint(keys: np.ndarray, shape: tuple[int, ...], minval: int, maxval: int) 
     with np.errstate(over="ignore"):
         offset = ((higher % span) * multiplier + lower % span) % span
     return np.int32(minval) + offset.astype(np.int32)
+
+
+def permutation(keys: np.ndarray, n: int) -> np.ndarray:
+    """``jax.random.permutation(key, n)`` (int32) per key: (*batch, n). jax's algorithm: a few rounds
+    (3 log n / log 2**32, rounded up) of a stable sort of the values by fresh 32-bit random keys."""
+    keys = np.asarray(keys, np.uint32)
+    x = np.broadcast_to(np.arange(n, dtype=np.int32), (*keys.shape[:-1], n))
+    for _ in range(math.ceil(3 * math.log(max(1, n)) / math.log(2 ** 32 - 1))):
+        halves = split(keys)
+        keys, bits = halves[..., 0, :], random_bits(halves[..., 1, :], (n,))
+        x = np.take_along_axis(x, np.argsort(bits, axis=-1, kind="stable"), axis=-1)
+    return x

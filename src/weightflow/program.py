@@ -19,6 +19,7 @@ import numpy as np
 
 from . import losses
 from .config import Schedule
+from .datasets.dataset import aligned_empty
 from .model import MLP
 from .optim import Optimizer
 from .optim.base import MEMBERS  # the vmapped member axis' name, for collectives
@@ -44,8 +45,7 @@ class TrainState(NamedTuple):
 
     params: list
     opt_state: Any
-    perm: jax.Array  # this epoch's sample order, padded to whole batches ((0,) for full batch)
-    key: jax.Array  # data-order key
+    key: jax.Array  # data-order key (the host draws each epoch's order from it: see data_order)
     step: jax.Array  # optimizer steps taken
 
 
@@ -54,13 +54,15 @@ class TrainState(NamedTuple):
 def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train: int, has_test: bool,
                 padded: bool = True, has_val: bool = False, penalty: tuple[float, float] = (0.0, 0.0),
                 rows_major: bool = False):
-    """The compiled program: ``chunk(state, (n_inner, do_eval, first), data) -> (state, per_block, at_end)``.
+    """The compiled program: ``chunk(state, (n_inner, do_eval, first), data, orders) -> (state, per_block,
+    at_end)``.
 
     ``n_inner`` (blocks,) steps to take in each block (0 for padding, only when ``padded``),
     ``do_eval`` (blocks,) whether to evaluate the test set, ``first`` (blocks,) the step each block
-    starts at (the members' one clock: under a population's vmap a decision on it, such as an
-    epoch's reshuffle, stays a branch, where one on each member's own step count would become a
-    select that reshuffles at every step); blocks is a multiple of
+    starts at (the members' one clock: under a population's vmap a decision on it stays a branch,
+    where one on each member's own step count would become a select); ``orders`` (epochs, n_pad)
+    int32 the sample orders of the epochs the chunk's steps touch, from the epoch of ``first[0]`` on
+    (``data_order.EpochOrders``; (0, 0) for full batches); blocks is a multiple of
     ``frames_per_iteration(sched)``. Each block records the parameters it starts from with their
     train loss/accuracy (and test loss/accuracy, NaN when not evaluated), then takes its steps.
     With full batches the first step's own forward pass gives those train metrics, so recording
@@ -74,7 +76,6 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     ``rows_major``: the data is sample-major (n, d) and the forward pass computed so (see ``rows_major``).
     """
     forward = model.forward_rows if rows_major else model.forward_t
-    sample_axis = 0 if rows_major else 1
     sampled = metric_sample(sched, n_train) is not None
     output = model.output
     batch = sched.batch_size
@@ -109,26 +110,22 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     # the parameters it starts from once, and step 0 takes it from here. (A per-step lax.cond on the
     # cost being known becomes a select under a population's vmap, which evaluates both branches.)
     start_cost = []
+    epoch_orders = []  # (orders, the epoch of orders[0]) of the chunk being traced
+
+    def minibatch(data: TrainData, t):
+        """Step ``t``'s inputs, labels and weights (0 for the padding that fills an epoch's last batch)."""
+        orders, e0 = epoch_orders
+        j = t % sched.steps_per_epoch
+        idx = jax.lax.dynamic_slice(orders, (t // sched.steps_per_epoch - e0, j * batch), (1, batch))[0]
+        at = (idx,) if rows_major else (slice(None), idx)
+        # the orders hold row numbers only: no bounds check (take's default fills out-of-range rows)
+        xt, y = data.xt.at[at].get(mode="promise_in_bounds"), data.y.at[idx].get(mode="promise_in_bounds")
+        return xt, y, ((j * batch + jnp.arange(batch)) < n_train).astype(data.xt.dtype)
 
     def step(state: TrainState, data: TrainData, t):
         """One update, the run's step ``t`` (unbatched); returns the new state and, with full batches,
         the metric terms (2, n) of the old parameters (None for minibatches)."""
-        perm = state.perm
-        if batch is None:
-            xt, y, w = data.xt, data.y, None
-        else:
-            j = t % sched.steps_per_epoch
-            epoch = t // sched.steps_per_epoch
-            pad = sched.steps_per_epoch * batch - n_train
-
-            def reshuffle():
-                order = jax.random.permutation(jax.random.fold_in(state.key, epoch), n_train).astype(jnp.int32)
-                return jnp.concatenate([order, jnp.zeros((pad,), jnp.int32)])
-
-            perm = jax.lax.cond(j == 0, reshuffle, lambda: state.perm)
-            idx = jax.lax.dynamic_slice(perm, (j * batch,), (batch,))
-            xt, y = jnp.take(data.xt, idx, axis=sample_axis), data.y[idx]
-            w = ((j * batch + jnp.arange(batch)) < n_train).astype(data.xt.dtype)
+        xt, y, w = (data.xt, data.y, None) if batch is None else minibatch(data, t)
 
         def batch_loss(p):
             if w is None:
@@ -150,7 +147,7 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
             grads = jax.tree_util.tree_map(jnp.zeros_like, state.params)
         updates, opt_state = opt.tx.update(grads, state.opt_state, state.params, value=value, value_fn=value_fn)
         params = jax.tree_util.tree_map(lambda p, u: p + u.astype(p.dtype), state.params, updates)
-        return TrainState(params, opt_state, perm, state.key, state.step + 1), terms
+        return TrainState(params, opt_state, state.key, state.step + 1), terms
 
     def test_metrics(params, data, do_eval):
         """(test loss, test accuracy[, val loss, val accuracy]), NaN when not evaluated."""
@@ -210,8 +207,10 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
     def stats(opt_state):
         return [jnp.asarray(v, jnp.float32).reshape(()) for v in opt.stats(opt_state)] if opt.stats else []
 
-    def chunk(state, xs, data):
+    def chunk(state, xs, data, orders):
         xs = tuple(x.reshape(-1, group) for x in xs)
+        if batch is not None:
+            epoch_orders[:] = [orders, xs[2][0, 0] // sched.steps_per_epoch]
         if carried:
             start_cost[:] = [losses.reduce(terms_of(state.params, data.xt, data.y)[0], loss)]  # as value_fn
         state, per_block = jax.lax.scan(lambda c, x: blocks(c, x, data), state, xs)
@@ -223,15 +222,20 @@ def build_chunk(model: MLP, loss: str, opt: Optimizer, sched: Schedule, n_train:
 
 
 @functools.cache
-def compiler_options(quick: bool = False) -> dict | None:
+def compiler_options(quick: bool = False, extras: bool = True) -> dict | None:
     """XLA options for the training programs. On a CPU with AVX-512, ask for 512-bit vectors: XLA:CPU
     vectorises for 256 bits by default, and exp / logistic over a population's hidden units run at
     half the cost per element with 512 (measured 0.30 -> 0.17 ns on this project's machine).
     ``quick`` (see ``quick_compile``): XLA:CPU's classic loop emitters instead of its fusion emitters,
-    which compile a small program in about 60% of the time and run it about 10 ns slower per element."""
+    which compile a small program in about 60% of the time and run it about 10 ns slower per element;
+    otherwise the scheduler that lets independent kernels of a step run side by side (the MNIST-shaped
+    epoch 3-8% faster, digits 2.5%, for about 10% more compile time; it slowed the smallest nets).
+    ``extras=False``: without those two, for a jaxlib that does not know their flags."""
     if jax.default_backend() != "cpu":
         return None
-    options = {"xla_cpu_use_fusion_emitters": False} if quick else {}
+    options = {}
+    if extras:
+        options = {"xla_cpu_use_fusion_emitters": False} if quick else {"xla_cpu_enable_concurrency_optimized_scheduler": True}
     try:
         with open("/proc/cpuinfo") as fh:
             if any(line.startswith("flags") and " avx512f" in line for line in fh):
@@ -289,7 +293,7 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
         return hit[0]
     chunk = build_chunk(model, loss, opt, sched, n_train, has_test, padded, has_val, penalty, key[-1])
     # axis_name lets a rule that moves the members together (particles, e.g. SVGD) see all of them
-    fn = jax.vmap(chunk, in_axes=(0, None, None), axis_name=MEMBERS) if population else chunk
+    fn = jax.vmap(chunk, in_axes=(0, None, None, 0), axis_name=MEMBERS) if population else chunk
     quick = quick_compile(model, sched, n_train)
     # on disk without the id (a custom optax object's closures have no stable description: not kept)
     stored = None if custom is not None else ("chunk", key[:3] + key[4:])
@@ -303,12 +307,12 @@ def compiled_chunk(model, loss, opt: Optimizer, lr, options, sched, n_train, has
 
 
 def jit_program(fn, quick: bool, store_key=None, **kwargs):
-    """``fn`` jitted with ``compiler_options(quick)`` (the plain options should this jaxlib not know a
-    quick flag), compiled once per input signature and, with a ``store_key`` (a repr-stable
+    """``fn`` jitted with ``compiler_options(quick)`` (the options without its extra flags should this
+    jaxlib not know them), compiled once per input signature and, with a ``store_key`` (a repr-stable
     description of everything ``fn`` closes over), kept whole on disk: see ``program_store``."""
     from .program_store import StoredProgram
 
-    options = [compiler_options(True), compiler_options(False)] if quick else [compiler_options(False)]
+    options = [compiler_options(quick), compiler_options(quick, extras=False)]
     return StoredProgram(fn, store_key, options, **kwargs)
 
 
@@ -318,13 +322,13 @@ def _keeping_member_sharding(fn, compiled, quick: bool, stored):
     it passes through another sharding, and the next chunk's call compiles the program again."""
     pinned = {}
 
-    def call(state, xs, data):
+    def call(state, xs, data, orders):
         sharding = getattr(jax.tree_util.tree_leaves(state)[0], "sharding", None)
         if not isinstance(sharding, jax.sharding.NamedSharding) or len(sharding.device_set) == 1:
-            return compiled(state, xs, data)
+            return compiled(state, xs, data, orders)
         if sharding not in pinned:
             pinned[sharding] = jit_program(fn, quick, stored and (*stored, "pinned"), out_shardings=sharding)
-        return pinned[sharding](state, xs, data)
+        return pinned[sharding](state, xs, data, orders)
 
     return call
 
@@ -348,10 +352,18 @@ def train_data(split, rows_major: bool = False, sample: np.ndarray | None = None
     there directly (``jnp.asarray`` of a transposed or int64 array would compile a small conversion
     program per shape); ``sample``: the training rows of ``metric_sample``."""
     def put(a, dtype):  # (labels are 1-D: .T leaves them as they are)
-        return jax.device_put(np.ascontiguousarray(a if rows_major else a.T, dtype))
+        a = a if rows_major else a.T
+        if not (a.flags.c_contiguous and a.dtype == dtype):  # a copy: into aligned memory, which jax takes as it is
+            out = aligned_empty(a.shape, dtype)
+            np.copyto(out, a, casting="unsafe")
+            a = out
+        return jax.device_put(a)
 
     val = (put(split.X_val, np.float32), put(split.y_val, np.int32)) if split.n_val else (None, None)
-    rows = () if sample is None else (put(split.X_train[sample], np.float32), put(split.y_train[sample], np.int32))
+    rows = ()
+    if sample is not None:  # gathered into aligned memory, which put passes on without another copy
+        x = np.take(split.X_train, sample, axis=0, out=aligned_empty((sample.size, split.X_train.shape[1])))
+        rows = (put(x, np.float32), put(split.y_train[sample], np.int32))
     return TrainData(put(split.X_train, np.float32), put(split.y_train, np.int32),
                      put(split.X_test, np.float32), put(split.y_test, np.int32), *val, *rows)
 

@@ -79,7 +79,8 @@ class ChunkPlan(NamedTuple):
 
     frames: real blocks (= recorded frames); per_chunk: blocks per compiled call; n_chunks: calls;
     n_inner (n_chunks * per_chunk,) steps each block takes, 0 for the padding at the end;
-    do_eval (same) whether a block evaluates the test set at its start.
+    do_eval (same) whether a block evaluates the test set at its start; first (same, int32) the step
+    each block starts at.
     """
 
     frames: int
@@ -87,6 +88,7 @@ class ChunkPlan(NamedTuple):
     n_chunks: int
     n_inner: np.ndarray
     do_eval: np.ndarray
+    first: np.ndarray
 
     @property
     def padded(self) -> bool:
@@ -97,8 +99,7 @@ class ChunkPlan(NamedTuple):
         first steps (the step each block starts at: one clock for every member of a population)."""
         lo = c * self.per_chunk
         sl = slice(lo, lo + self.per_chunk)
-        first = (np.cumsum(self.n_inner) - self.n_inner).astype(np.int32)
-        return lo, min(self.per_chunk, self.frames - lo), self.n_inner[sl], self.do_eval[sl], first[sl]
+        return lo, min(self.per_chunk, self.frames - lo), self.n_inner[sl], self.do_eval[sl], self.first[sl]
 
     def steps_done(self, kept: int) -> int:
         """Optimizer steps taken by the first ``kept`` blocks."""
@@ -144,5 +145,6 @@ def plan_chunks(sched: Schedule, members: int, width: int, chunk_steps: int | No
     per_chunk = chunk_blocks(frames, target, frames_per_iteration(sched))
     n_chunks = math.ceil(frames / per_chunk)
     pad = n_chunks * per_chunk - frames
-    return ChunkPlan(frames, per_chunk, n_chunks, np.concatenate([n_inner, np.zeros(pad, np.int32)]),
-                     np.concatenate([do_eval, np.zeros(pad, bool)]))
+    n_inner = np.concatenate([n_inner, np.zeros(pad, np.int32)])
+    return ChunkPlan(frames, per_chunk, n_chunks, n_inner, np.concatenate([do_eval, np.zeros(pad, bool)]),
+                     (np.cumsum(n_inner) - n_inner).astype(np.int32))

@@ -15,7 +15,7 @@ from .optim import make_optimizer, set_hyperparams
 from .program import TrainState, jit_program
 
 
-def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, perm_len: int,
+def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init,
                   member_values: dict | None = None, init_scale: list[float] | None = None):
     """Every member's TrainState stacked on a leading axis (members,): keys from each member's seed,
     each member's values of in-state options (``member_values``: name -> (members,), see
@@ -41,7 +41,7 @@ def initial_state(model: MLP, optimizer, lr, options, seeds: list[int], init, pe
         opt_state = _compiled_opt_init(optimizer, frozen)(*inputs)
     else:  # a custom optax object: one program too, not kept
         opt_state = jit_program(functools.partial(_init_opt, optimizer, dict(options)), quick=True)(*inputs)
-    return TrainState(params0, opt_state, np.zeros((n, perm_len), np.int32), k_data, np.zeros((n,), np.int32))
+    return TrainState(params0, opt_state, k_data, np.zeros((n,), np.int32))
 
 
 @functools.lru_cache(maxsize=8)  # bounded: a long process training many shapes keeps only the recent ones

@@ -26,6 +26,7 @@ from .model import MLP
 from .program import compilations, compiled_chunk, metric_sample, rows_major, train_data, unpack_blocks
 from . import record
 from .config import RunConfig
+from .data_order import EpochOrders
 from .datasets import Split
 from .errors import WeightflowError
 from .progress import make_bar
@@ -232,7 +233,7 @@ def _restored(state, leaves: list[np.ndarray]):
     ref, treedef = jax.tree_util.tree_flatten(state)
     if len(ref) != len(leaves) or any(np.shape(a) != np.shape(b) for a, b in zip(ref, leaves)):
         raise WeightflowError("checkpoint state.npz: expected the training state of this run, got arrays of other "
-                              "shapes; the checkpoint is damaged (train again)")
+                              "shapes; the checkpoint is damaged or from another weightflow version (train again)")
     return treedef.unflatten([jax.device_put(np.asarray(x, a.dtype), a.sharding) for a, x in zip(ref, leaves)])
 
 
@@ -277,8 +278,7 @@ def _start(res: Resolved, init):
     """The members' initial state, sharded over the devices (squeezed for a single run); the initial
     parameters (members, *shape); the number of devices."""
     cfg = res.config
-    perm_len = 0 if cfg.schedule.batch_size is None else cfg.schedule.steps_per_epoch * cfg.schedule.batch_size
-    state = initial_state(cfg.model, res.rule, res.lr, res.options, res.members.seeds, init, perm_len,
+    state = initial_state(cfg.model, res.rule, res.lr, res.options, res.members.seeds, init,
                           res.members.values, res.members.init_scale)
     params0 = [np.asarray(p) for p in state.params]
     if cfg.population is None:
@@ -326,6 +326,8 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
     chunk = compiled_chunk(cfg.model, cfg.loss, res.opt, res.lr, res.options, cfg.schedule, cfg.data.n_train,
                            cfg.data.n_test > 0, plan.padded, not single, res.split.n_val > 0,
                            (cfg.l1, cfg.l2))
+    orders = EpochOrders(np.asarray(state.key), cfg.schedule, cfg.data.n_train,
+                         plan.per_chunk * cfg.schedule.record_every)
     n_head = len(_columns(res))
     hist = np.full((cfg.members, plan.frames, n_head), np.nan, np.float32)
     end = np.full((cfg.members, n_head), np.nan)
@@ -341,7 +343,8 @@ def _chunks(res: Resolved, plan: ChunkPlan, state, writer: FrameWriter, progress
                 status = "interrupted"
                 break
             lo, real, *xs = plan.chunk(c)  # numpy: converting them on the device would compile programs
-            new_state, flat, at_end = stopper.wait(lambda: jax.block_until_ready(chunk(state, xs, tdata)))
+            order = orders.chunk(int(xs[2][0]), int(xs[0].sum()))
+            new_state, flat, at_end = stopper.wait(lambda: jax.block_until_ready(chunk(state, xs, tdata, order)))
             flat = np.asarray(flat)[..., :real, :]
             at_end = np.stack([np.asarray(a, np.float64) for a in at_end], axis=-1)
             if single:  # the one place a single run's missing member axis is added

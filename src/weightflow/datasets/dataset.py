@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,8 @@ class Dataset:
     """A classification dataset.
 
     Attributes:
-        X: float32 array of shape (n, d), all finite.
+        X: float32 array of shape (n, d), all finite; C-contiguous and 64-byte aligned (the given array
+            when it is that already, else a copy), which the CPU device takes without copying it again.
         y: int64 array of shape (n,), class indices in 0..K-1.
         feature_names: d names (default "x1".."xd").
         class_names: K names; ``class_names[k]`` names class index k.
@@ -115,10 +117,33 @@ class Dataset:
         )
 
 
+ALIGN = 64  # bytes: jax's CPU device takes a host array that starts on such a boundary without copying it
+
+
+def aligned_empty(shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data starts on an ALIGN-byte boundary, so that putting
+    it on the CPU device costs no copy (MNIST's training set is 188 MB: 0.15 s a run otherwise)."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    buf = np.empty(nbytes + ALIGN, np.uint8)
+    start = -buf.ctypes.data % ALIGN
+    return buf[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def _float32(X: object) -> np.ndarray:
+    """X as a C-contiguous float32 array starting on an ALIGN-byte boundary: X itself when it is one,
+    else a copy (converted in the same pass)."""
+    arr = X if isinstance(X, np.ndarray) and X.dtype.kind in "biuf" else np.asarray(X, dtype=np.float32)
+    if arr.dtype == np.float32 and arr.flags.c_contiguous and arr.ctypes.data % ALIGN == 0:
+        return arr
+    out = aligned_empty(arr.shape)
+    np.copyto(out, arr, casting="unsafe")
+    return out
+
+
 def _as_features(X: object) -> np.ndarray:
     """X as a finite float32 (n, d) array with n >= 1 and d >= 1."""
     try:
-        arr = np.asarray(X, dtype=np.float32)
+        arr = _float32(X)
     except (TypeError, ValueError) as err:
         kind = "ragged rows" if "inhomogeneous" in str(err) else "values that are not numbers"
         raise fail(

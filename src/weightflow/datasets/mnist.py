@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from weightflow.datasets.checks import check_int, check_seed, fail
-from weightflow.datasets.dataset import Dataset
+from weightflow.datasets.dataset import Dataset, aligned_empty
 from weightflow.errors import WeightflowError
 
 ENV = "WEIGHTFLOW_DATA"
@@ -209,7 +209,7 @@ def mnist(*, path: str = "", limit: int = 0, seed: int = 0) -> Dataset:
     train_x, test_x = parts["train_images"][take], parts["test_images"][take]
     rows, cols = train_x.shape[1:]
     n_train, n_test = train_x.shape[0], test_x.shape[0]
-    X = np.empty((n_train + n_test, rows * cols), dtype=np.float32)
+    X = aligned_empty((n_train + n_test, rows * cols))
     np.divide(train_x.reshape(n_train, -1), np.float32(255), out=X[:n_train])
     np.divide(test_x.reshape(n_test, -1), np.float32(255), out=X[n_train:])
     y = np.concatenate([parts["train_labels"][take], parts["test_labels"][take]]).astype(np.int64)

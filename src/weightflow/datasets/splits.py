@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from weightflow.datasets.checks import check_bool, check_seed, fail
-from weightflow.datasets.dataset import Dataset
+from weightflow.datasets.dataset import Dataset, aligned_empty
 from weightflow.errors import bad_input
 from weightflow.validate import fraction as check_fraction
 
@@ -141,10 +141,19 @@ def _stratified(ds: Dataset, test_size: float, seed: int) -> tuple[np.ndarray, n
 
 
 def _rows(X: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``X[index]``, as a view without copying when the rows are one consecutive run (MNIST's 60000)."""
+    """``X[index]``, as a view without copying when the rows are one consecutive run (MNIST's 60000),
+    else gathered into an aligned array (see ``aligned_empty``)."""
     if index.size and index[-1] - index[0] == index.size - 1 and np.all(np.diff(index) == 1):
         return X[int(index[0]) : int(index[-1]) + 1]
-    return X[index]
+    return np.take(X, index, axis=0, out=aligned_empty((index.size, *X.shape[1:]), X.dtype))
+
+
+def _standardized(X: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``(X - mean) / std`` in float32, into an aligned array."""
+    out = aligned_empty(X.shape)
+    np.subtract(X, mean, out=out)
+    out /= std
+    return out
 
 
 def check_validation_split(value) -> float:
@@ -207,9 +216,7 @@ def split(
         constant = (s == 0) | (s.astype(np.float32) == 0)
         mean = np.where(constant, 0.0, m).astype(np.float32)
         std = np.where(constant, 1.0, s).astype(np.float32)
-        X_train = ((X_train - mean) / std).astype(np.float32)
-        X_test = ((X_test - mean) / std).astype(np.float32)
-        X_val = ((X_val - mean) / std).astype(np.float32)
+        X_train, X_test, X_val = (_standardized(X, mean, std) for X in (X_train, X_test, X_val))
     return Split(
         X_train=np.ascontiguousarray(X_train, dtype=np.float32),
         y_train=ds.y[train].astype(np.int64),
