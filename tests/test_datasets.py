@@ -88,6 +88,40 @@ def test_dataset_label_mapping_round_trips(labels):
     assert list(ds.class_names) == sorted(set(labels))
 
 
+def test_converted_gathered_and_standardised_features_start_on_64_byte_boundaries():
+    """What weightflow copies anyway it copies into 64-byte aligned memory (jax's CPU device then takes
+    it without another copy): float64 or integer X converted, a split's gathered and standardised rows,
+    the device's sample-major training data. A float32 array is used as given (a view)."""
+    import jax
+
+    from weightflow import program
+
+    rng = np.random.default_rng(0)
+    X64 = rng.normal(size=(101, 7))
+    y = np.arange(101) % 3
+
+    def aligned(a):
+        return a.ctypes.data % 64 == 0 and a.flags.c_contiguous and a.dtype == np.float32
+
+    for X in (X64, (X64 * 10).astype(np.int32), X64[:, ::2]):
+        ds = Dataset(X, y)
+        assert aligned(ds.X)
+        np.testing.assert_array_equal(ds.X, np.asarray(X, np.float32))
+    given = X64.astype(np.float32)
+    assert np.shares_memory(Dataset(given, y).X, given)
+    ds = Dataset(X64, y)
+    sp = split(ds, test_size=0.3, seed=1)
+    assert aligned(sp.X_train) and aligned(sp.X_test)
+    np.testing.assert_array_equal(sp.X_train, ds.X[sp.train_index])
+    st = split(ds, test_size=0.3, seed=1, standardize=True)
+    assert aligned(st.X_train) and aligned(st.X_test)
+    np.testing.assert_array_equal(st.X_test, ((ds.X[st.test_index] - st.mean) / st.std).astype(np.float32))
+    data = program.train_data(sp, rows_major=True, sample=np.array([0, 5, 9]))
+    np.testing.assert_array_equal(np.asarray(data.xt), sp.X_train)
+    np.testing.assert_array_equal(np.asarray(data.xt_sample), sp.X_train[[0, 5, 9]])
+    assert isinstance(data.xt, jax.Array)
+
+
 def test_dataset_is_frozen():
     ds = Dataset([[0.0], [1.0]], [0, 1])
     with pytest.raises(dataclasses.FrozenInstanceError):

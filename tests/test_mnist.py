@@ -56,6 +56,7 @@ def no_env(monkeypatch, tmp_path):
 
 def check_mnist(ds: Dataset, parts):
     assert ds.X.dtype == np.float32 and ds.X.shape == (N_TRAIN + N_TEST, SIDE * SIDE)
+    assert ds.X.ctypes.data % 64 == 0  # aligned: the CPU device takes the pixels without a copy
     want = np.concatenate([parts["train_images"], parts["test_images"]]).reshape(N_TRAIN + N_TEST, -1) / 255.0
     np.testing.assert_allclose(ds.X, want, rtol=1e-6)
     assert 0.0 <= ds.X.min() and ds.X.max() <= 1.0

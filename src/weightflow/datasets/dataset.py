@@ -26,8 +26,8 @@ class Dataset:
     """A classification dataset.
 
     Attributes:
-        X: float32 array of shape (n, d), all finite; C-contiguous and 64-byte aligned (the given array
-            when it is that already, else a copy), which the CPU device takes without copying it again.
+        X: float32 array of shape (n, d), all finite: a float32 array as given, anything else converted
+            into a 64-byte aligned array (which the CPU device takes without copying it again).
         y: int64 array of shape (n,), class indices in 0..K-1.
         feature_names: d names (default "x1".."xd").
         class_names: K names; ``class_names[k]`` names class index k.
@@ -130,14 +130,13 @@ def aligned_empty(shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
 
 
 def _float32(X: object) -> np.ndarray:
-    """X as a C-contiguous float32 array starting on an ALIGN-byte boundary: X itself when it is one,
-    else a copy (converted in the same pass)."""
-    arr = X if isinstance(X, np.ndarray) and X.dtype.kind in "biuf" else np.asarray(X, dtype=np.float32)
-    if arr.dtype == np.float32 and arr.flags.c_contiguous and arr.ctypes.data % ALIGN == 0:
-        return arr
-    out = aligned_empty(arr.shape)
-    np.copyto(out, arr, casting="unsafe")
-    return out
+    """X as float32: a float32 array as it is (a view, no copy), any other numeric array converted in
+    one pass into an aligned one (see ``aligned_empty``)."""
+    if isinstance(X, np.ndarray) and X.dtype != np.float32 and X.dtype.kind in "biuf":
+        out = aligned_empty(X.shape)
+        np.copyto(out, X, casting="unsafe")
+        return out
+    return np.asarray(X, dtype=np.float32)
 
 
 def _as_features(X: object) -> np.ndarray:
