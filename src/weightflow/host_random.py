@@ -1,11 +1,13 @@
 """jax's threefry PRNG on the host, in numpy: the same keys and bits as ``jax.random`` (partitionable
-threefry, jax's default), so a run's initial weights are drawn without compiling a program.
+threefry, jax's default), so a run's initial weights and its epochs' data orders are drawn without
+compiling a program.
 
 Keys are uint32 arrays (..., 2), as ``jax.random.PRNGKey`` gives; every function takes a batch of
 keys on the leading axes (one per population member) and draws for each independently. ``split``,
-``fold_in``, ``random_bits``, ``uniform``, ``randint`` and ``permutation`` equal jax bit for bit; ``normal`` applies XLA's float32
-inverse-error-function polynomial to the same uniforms and agrees with jax to about one ulp (the
-logarithm's last bit may differ). Checked against ``jax.random`` in tests/test_host_random.py.
+``fold_in``, ``random_bits``, ``uniform``, ``randint`` and ``permutation`` equal jax bit for bit;
+``normal`` applies XLA's float32 inverse-error-function polynomial to the same uniforms and agrees
+with jax to about one ulp (the logarithm's last bit may differ). Checked against ``jax.random`` in
+tests/test_host_random.py.
 """
 
 from __future__ import annotations
