@@ -56,10 +56,10 @@ def test_fold_in_and_permutations_equal_jax_bit_for_bit():
     folded = hr.fold_in(keys, epochs)
     assert folded.shape == (len(SEEDS), len(epochs), 2)
     np.testing.assert_array_equal(folded, _per_key(lambda k: jax.vmap(lambda e: jax.random.fold_in(k, e))(epochs)))
-    for n in (0, 1, 2, 10, 1625, 1626, 60000):
+    for n in (0, 1, 10, 1625, 1626, 60000):
         got = hr.permutation(folded[:, :2], n)
         assert got.shape == (len(SEEDS), 2, n) and got.dtype == np.int32
-        want = np.asarray(jax.vmap(jax.vmap(lambda k: jax.random.permutation(k, n)))(folded[:, :2]))
+        want = np.stack([[np.asarray(jax.random.permutation(k, n)) for k in member] for member in folded[:, :2]])
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.sort(got, axis=-1), np.broadcast_to(np.arange(n), got.shape))
 
