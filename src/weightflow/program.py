@@ -228,8 +228,9 @@ def compiler_options(quick: bool = False, extras: bool = True) -> dict | None:
     half the cost per element with 512 (measured 0.30 -> 0.17 ns on this project's machine).
     ``quick`` (see ``quick_compile``): XLA:CPU's classic loop emitters instead of its fusion emitters,
     which compile a small program in about 60% of the time and run it about 10 ns slower per element;
-    otherwise the scheduler that lets independent kernels of a step run side by side (the MNIST-shaped
-    epoch 3-8% faster, digits 2.5%, for about 10% more compile time; it slowed the smallest nets).
+    otherwise the scheduler that lets independent kernels of a step run side by side (measured in one
+    process: the MNIST-shaped epoch 3-8% faster; digits and 2-32-32-1 on 400 points from -2.5% to
+    +2.7%, within this machine's noise; about 10% more compile time).
     ``extras=False``: without those two, for a jaxlib that does not know their flags."""
     if jax.default_backend() != "cpu":
         return None
