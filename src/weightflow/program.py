@@ -19,7 +19,7 @@ import numpy as np
 
 from . import losses
 from .config import Schedule
-from .datasets.dataset import aligned_empty
+from .datasets.dataset import aligned_copy, aligned_rows
 from .model import MLP
 from .optim import Optimizer
 from .optim.base import MEMBERS  # the vmapped member axis' name, for collectives
@@ -355,16 +355,13 @@ def train_data(split, rows_major: bool = False, sample: np.ndarray | None = None
     def put(a, dtype):  # (labels are 1-D: .T leaves them as they are)
         a = a if rows_major else a.T
         if not (a.flags.c_contiguous and a.dtype == dtype):  # a copy: into aligned memory, which jax takes as it is
-            out = aligned_empty(a.shape, dtype)
-            np.copyto(out, a, casting="unsafe")
-            a = out
+            a = aligned_copy(a, dtype)
         return jax.device_put(a)
 
     val = (put(split.X_val, np.float32), put(split.y_val, np.int32)) if split.n_val else (None, None)
     rows = ()
     if sample is not None:  # gathered into aligned memory, which put passes on without another copy
-        x = np.take(split.X_train, sample, axis=0, out=aligned_empty((sample.size, split.X_train.shape[1])))
-        rows = (put(x, np.float32), put(split.y_train[sample], np.int32))
+        rows = (put(aligned_rows(split.X_train, sample), np.float32), put(split.y_train[sample], np.int32))
     return TrainData(put(split.X_train, np.float32), put(split.y_train, np.int32),
                      put(split.X_test, np.float32), put(split.y_test, np.int32), *val, *rows)
 

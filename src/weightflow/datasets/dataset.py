@@ -129,13 +129,23 @@ def aligned_empty(shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
     return buf[start:start + nbytes].view(dtype).reshape(shape)
 
 
+def aligned_copy(a: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """``a`` converted to ``dtype`` in one pass, into aligned memory (see ``aligned_empty``)."""
+    out = aligned_empty(a.shape, dtype)
+    np.copyto(out, a, casting="unsafe")
+    return out
+
+
+def aligned_rows(X: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``X[index]`` (rows) gathered into aligned memory (see ``aligned_empty``)."""
+    return np.take(X, index, axis=0, out=aligned_empty((index.size, *X.shape[1:]), X.dtype))
+
+
 def _float32(X: object) -> np.ndarray:
     """X as float32: a float32 array as it is (a view, no copy), any other numeric array converted in
-    one pass into an aligned one (see ``aligned_empty``)."""
+    one pass into an aligned one."""
     if isinstance(X, np.ndarray) and X.dtype != np.float32 and X.dtype.kind in "biuf":
-        out = aligned_empty(X.shape)
-        np.copyto(out, X, casting="unsafe")
-        return out
+        return aligned_copy(X)
     return np.asarray(X, dtype=np.float32)
 
 

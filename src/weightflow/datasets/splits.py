@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from weightflow.datasets.checks import check_bool, check_seed, fail
-from weightflow.datasets.dataset import Dataset, aligned_empty
+from weightflow.datasets.dataset import Dataset, aligned_empty, aligned_rows
 from weightflow.errors import bad_input
 from weightflow.validate import fraction as check_fraction
 
@@ -145,7 +145,7 @@ def _rows(X: np.ndarray, index: np.ndarray) -> np.ndarray:
     else gathered into an aligned array (see ``aligned_empty``)."""
     if index.size and index[-1] - index[0] == index.size - 1 and np.all(np.diff(index) == 1):
         return X[int(index[0]) : int(index[-1]) + 1]
-    return np.take(X, index, axis=0, out=aligned_empty((index.size, *X.shape[1:]), X.dtype))
+    return aligned_rows(X, index)
 
 
 def _standardized(X: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
