@@ -235,3 +235,11 @@ def test_mnist1d_is_the_packages_default_dataset_and_is_cached(tmp_path, monkeyp
     cached[0].write_bytes(b"damaged")
     np.testing.assert_array_equal(load("mnist1d").X, ds.X)  # regenerated, not an error
     assert not list(tmp_path.glob("*.pkl"))  # the package's download-or-pickle path was not taken
+    from weightflow.datasets import mnist1d as module
+
+    monkeypatch.setenv("WEIGHTFLOW_CACHE", "off")  # turned off: generated (here: the reference), nothing kept
+    monkeypatch.setattr(module, "generate", lambda seed: {k: ref[k] for k in module.KEYS})
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    np.testing.assert_array_equal(load("mnist1d").X, ds.X)
+    assert module.cache_dir() is None
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # no folder named "off"

@@ -40,9 +40,10 @@ def store_dir() -> Path | None:
     """The folder programs are kept in (None when turned off or it cannot be made), once per process."""
     from .datasets.mnist1d import cache_dir  # weightflow's one cache folder, the generated datasets' too
 
-    if os.environ.get("WEIGHTFLOW_CACHE", "").lower() in ("0", "off", "no", "false"):
+    base = cache_dir()
+    if base is None:
         return None
-    directory = cache_dir() / "programs"
+    directory = base / "programs"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: compile every time rather than fail

@@ -6,8 +6,8 @@ We call it directly: the package's ``get_dataset`` tries to download a pickle fi
 
 Generating takes about 3 s (most of it the per-sample transforms), so the arrays are cached as an
 .npz (no pickle) under the user's cache folder: ``$WEIGHTFLOW_CACHE``, else
-``$XDG_CACHE_HOME/weightflow``, else ``~/.cache/weightflow``; a damaged or unwritable cache is
-regenerated or skipped.
+``$XDG_CACHE_HOME/weightflow``, else ``~/.cache/weightflow``; ``WEIGHTFLOW_CACHE=off`` (or 0, no,
+false) keeps nothing; a damaged or unwritable cache is regenerated or skipped.
 """
 
 from __future__ import annotations
@@ -26,10 +26,16 @@ DEFAULT_SEED = 42  # get_dataset_args()["seed"]
 KEYS = ("x", "y", "x_test", "y_test")
 
 
-def cache_dir() -> Path:
-    """Where generated datasets are kept (see the module docstring)."""
-    if os.environ.get("WEIGHTFLOW_CACHE"):
-        return Path(os.environ["WEIGHTFLOW_CACHE"]).expanduser()
+CACHE_OFF = ("0", "off", "no", "false")  # values of $WEIGHTFLOW_CACHE that turn every cache off
+
+
+def cache_dir() -> Path | None:
+    """Where weightflow keeps what it generates (see the module docstring); None when turned off."""
+    value = os.environ.get("WEIGHTFLOW_CACHE", "")
+    if value.lower() in CACHE_OFF:
+        return None
+    if value:
+        return Path(value).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
     return Path(base).expanduser() / "weightflow"
 
@@ -66,7 +72,10 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, np.ndarray]:
 
 def _cached(seed: int) -> dict[str, np.ndarray]:
     """The generated arrays, from the cache when it holds a readable copy, else generated and stored."""
-    path = cache_dir() / f"mnist1d-{_package_version()}-seed{seed}.npz"
+    folder = cache_dir()
+    if folder is None:
+        return generate(seed)
+    path = folder / f"mnist1d-{_package_version()}-seed{seed}.npz"
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in KEYS}
